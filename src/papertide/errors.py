@@ -1,0 +1,29 @@
+"""Every error papertide reports to a user derives from PapertideError.
+
+The CLI prints ``str(error)`` as a single line and exits non-zero, so each message must
+say what went wrong, where (file and line, or config key), and what to do about it.
+"""
+
+
+class PapertideError(Exception):
+    """Root of papertide's user-facing errors."""
+
+
+class ConfigError(PapertideError):
+    """The configuration file is missing or invalid."""
+
+
+class InputError(PapertideError):
+    """An input file cannot be read: missing, unknown format or malformed."""
+
+
+class QuerySyntaxError(PapertideError):
+    """A topic's keyword query cannot be parsed."""
+
+
+class StoreError(PapertideError):
+    """The store cannot be opened, migrated or written."""
+
+
+class LockedError(StoreError):
+    """Another papertide run holds the store's lock."""

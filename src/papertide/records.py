@@ -1,0 +1,183 @@
+"""Typed, immutable records passed between the pipeline stages."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+# New-style ids (0704.0001 .. 2606.14721) and old-style ids (hep-th/9901001, math.GT/0309136).
+_ID_RE = re.compile(
+    r"^(?:arXiv:)?(?P<id>\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v(?P<v>\d+))?$"
+)
+
+
+def split_arxiv_id(text: str) -> tuple[str, int | None]:
+    """Split ``"2606.14721v2"`` (or an abs/pdf URL) into ``("2606.14721", 2)``.
+
+    Raises ValueError when the text holds no arXiv identifier.
+    """
+    s = text.strip()
+    for prefix in ("oai:arXiv.org:", "http://", "https://"):
+        if s.startswith(prefix):
+            s = s[len(prefix) :]
+    for host in ("arxiv.org/abs/", "arxiv.org/pdf/", "export.arxiv.org/abs/", "www.arxiv.org/abs/"):
+        if s.startswith(host):
+            s = s[len(host) :]
+    s = s.removesuffix(".pdf")
+    m = _ID_RE.match(s)
+    if not m:
+        raise ValueError(f"not an arXiv identifier: {text!r}")
+    v = m.group("v")
+    return m.group("id"), int(v) if v else None
+
+
+class AnnounceType(StrEnum):
+    """How a paper appeared in an announcement (arXiv's listing vocabulary)."""
+
+    NEW = "new"
+    CROSS = "cross"
+    REPLACE = "replace"
+    REPLACE_CROSS = "replace-cross"
+    UNKNOWN = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Paper:
+    """One version of one arXiv paper, as a source describes it."""
+
+    arxiv_id: str  # without version: "2606.14721", "hep-th/9901001"
+    version: int  # 1 for v1; sources that do not state it give 1
+    title: str
+    authors: tuple[str, ...]
+    abstract: str
+    categories: tuple[str, ...]  # primary category first
+    announced: date | None = None  # listing day on which this version appeared
+    published: datetime | None = None  # submission time of v1
+    updated: datetime | None = None  # submission time of this version
+    comment: str | None = None
+    journal_ref: str | None = None
+    doi: str | None = None
+    announce_type: AnnounceType = AnnounceType.UNKNOWN
+    withdrawn: bool = False
+
+    @property
+    def versioned_id(self) -> str:
+        return f"{self.arxiv_id}v{self.version}"
+
+    @property
+    def primary_category(self) -> str | None:
+        return self.categories[0] if self.categories else None
+
+    @property
+    def abs_url(self) -> str:
+        return f"https://arxiv.org/abs/{self.arxiv_id}"
+
+    @property
+    def pdf_url(self) -> str:
+        return f"https://arxiv.org/pdf/{self.versioned_id}"
+
+    @property
+    def html_url(self) -> str:
+        return f"https://arxiv.org/html/{self.versioned_id}"
+
+    @property
+    def cool_papers_url(self) -> str:
+        return f"https://papers.cool/arxiv/{self.arxiv_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    """A subject a reader follows; built from the configuration."""
+
+    slug: str
+    name: str
+    description: str = ""
+    query: str = ""
+    categories: tuple[str, ...] = ()
+    examples: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """The selection decision for one paper version and one topic."""
+
+    arxiv_id: str
+    version: int
+    topic: str  # topic slug
+    day: date  # the announcement day whose page lists the paper
+    selected: bool
+    score: float  # in [0, 1]
+    reason: str  # readable: "title matches 'image-to-image'"
+
+
+class PaperStatus(StrEnum):
+    """What a paper is on a given day page."""
+
+    NEW = "new"
+    REVISED = "revised"
+    CROSS = "cross-list"
+
+
+@dataclass(frozen=True, slots=True)
+class Links:
+    """Every useful link and the venue found for a paper."""
+
+    abs_url: str
+    pdf_url: str
+    html_url: str
+    cool_papers_url: str
+    code_urls: tuple[str, ...] = ()
+    project_urls: tuple[str, ...] = ()
+    venue: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Writeup:
+    """The LLM's translation, summary and takeaways for one paper version."""
+
+    arxiv_id: str
+    version: int
+    language: str
+    model: str
+    prompt_version: str
+    translation: str
+    summary: str
+    takeaways: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """A figure or table cropped from a paper's PDF."""
+
+    arxiv_id: str
+    version: int
+    index: int  # display order, 0 first
+    kind: str  # "figure" or "table"
+    number: str | None  # "1", "3a"; None when uncaptioned
+    caption: str
+    page: int
+    path: str  # image file, relative to the site's root
+
+
+@dataclass(frozen=True, slots=True)
+class DigestEntry:
+    """One paper as it appears on a topic's day page."""
+
+    paper: Paper
+    match: Match
+    status: PaperStatus
+    links: Links
+    writeup: Writeup | None = None
+    figures: tuple[Figure, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """One topic's page for one announcement day."""
+
+    topic: Topic
+    day: date
+    entries: tuple[DigestEntry, ...]
+    updated: datetime = field(default_factory=datetime.now)
