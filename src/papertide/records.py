@@ -110,6 +110,7 @@ class Match:
     selected: bool
     score: float  # in [0, 1]
     reason: str  # readable: "title matches 'image-to-image'"
+    decided_at: datetime | None = None  # when the store recorded the decision
 
 
 class PaperStatus(StrEnum):

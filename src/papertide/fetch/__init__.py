@@ -1,0 +1,117 @@
+"""The fetch stage: where papers come from.
+
+Every source of papers implements ``Source``. ``open_source`` gives one for a file saved from
+arXiv (query-API Atom, RSS, OAI-PMH) or a JSONL export, recognised by its content. The
+per-format parsers in ``atom``, ``rss``, ``oai`` and ``jsonl`` take bytes or lines, so that the
+live HTTP clients can hand them response bodies.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Protocol
+
+from papertide.errors import InputError
+from papertide.fetch.atom import parse_atom
+from papertide.fetch.jsonl import parse_jsonl
+from papertide.fetch.oai import parse_oai
+from papertide.fetch.rss import parse_rss
+from papertide.records import Paper
+
+__all__ = ["FORMATS", "FileSource", "Source", "detect_format", "open_source", "read_papers"]
+
+FORMATS = {
+    "atom": "arXiv API Atom",
+    "rss": "arXiv RSS",
+    "oai": "OAI-PMH",
+    "jsonl": "JSONL",
+}
+_ROOT_FORMATS = {"feed": "atom", "rss": "rss", "OAI-PMH": "oai"}
+_SNIFF_BYTES = 4096
+# The first element of an XML document, after the declaration, comments and a doctype.
+_XML_ROOT = re.compile(rb"<(?![?!])(?:[\w.\-]+:)?([\w.\-]+)")
+
+
+class Source(Protocol):
+    """Anything that yields papers: a saved file, or a live arXiv client."""
+
+    name: str  # for people: "rss_mock_feed.xml (arXiv RSS)"
+
+    def papers(self) -> Iterator[Paper]:
+        """Yield the papers; raise InputError when the material cannot be read."""
+        ...
+
+
+class FileSource:
+    """Papers from one file in a format that ``detect_format`` recognises."""
+
+    def __init__(self, path: Path, format: str) -> None:
+        self.path = path
+        self.format = format
+        self.name = f"{path.name} ({FORMATS[format]})"
+
+    def __repr__(self) -> str:
+        return f"FileSource({str(self.path)!r}, {self.format!r})"
+
+    def papers(self) -> Iterator[Paper]:
+        origin = str(self.path)
+        if self.format == "jsonl":
+            try:
+                with self.path.open("rb") as lines:
+                    yield from parse_jsonl(lines, origin)
+            except OSError as error:
+                raise _unreadable(self.path, error) from None
+            return
+        try:
+            data = self.path.read_bytes()
+        except OSError as error:
+            raise _unreadable(self.path, error) from None
+        parse = {"atom": parse_atom, "rss": parse_rss, "oai": parse_oai}[self.format]
+        yield from parse(data, origin)
+
+
+def detect_format(path: Path) -> str:
+    """``"atom"``, ``"rss"``, ``"oai"`` or ``"jsonl"``, judged from the start of the file."""
+    _check_file(path)
+    try:
+        with path.open("rb") as file:
+            head = file.read(_SNIFF_BYTES)
+    except OSError as error:
+        raise _unreadable(path, error) from None
+    head = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    if not head:
+        raise InputError(f"{path}: the file is empty; fetch or export it again")
+    if head.startswith(b"{"):
+        return "jsonl"
+    if head.startswith(b"<"):
+        match = _XML_ROOT.search(head)
+        root = match.group(1).decode("ascii", "replace") if match else ""
+        if root in _ROOT_FORMATS:
+            return _ROOT_FORMATS[root]
+    raise InputError(
+        f"{path}: unknown format: expected arXiv API Atom, arXiv RSS, OAI-PMH arXivRaw XML or JSONL"
+    )
+
+
+def open_source(path: Path) -> FileSource:
+    """A Source reading ``path``; InputError if it is missing, a directory or of unknown format."""
+    return FileSource(path, detect_format(path))
+
+
+def read_papers(path: Path) -> list[Paper]:
+    """Every paper in the file; InputError on any problem."""
+    source: Source = open_source(path)
+    return list(source.papers())
+
+
+def _check_file(path: Path) -> None:
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory; give the path of a saved feed or JSONL file")
+    if not path.exists():
+        raise InputError(f"{path}: no such file; check the path")
+
+
+def _unreadable(path: Path, error: OSError) -> InputError:
+    return InputError(f"{path}: cannot read the file ({error.strerror or error})")

@@ -1,0 +1,92 @@
+"""Topic selection: decide, with a score and a readable reason, which papers belong to a topic.
+
+For now a topic's keyword query (arXiv syntax, evaluated locally) and its categories decide;
+semantic similarity and an LLM judge will join them behind the same `Selector` interface.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict
+from datetime import date
+from typing import Protocol
+
+from papertide.records import Match, Paper, Topic
+from papertide.select.query import Document, Query, parse_query
+
+# Bump when the selection logic changes, so stored decisions are made again.
+SELECTOR_VERSION = "keyword-1"
+
+
+class Selector(Protocol):
+    def decide(self, paper: Paper, document: Document) -> Match: ...
+
+
+def fingerprint(topic: Topic) -> str:
+    """Changes whenever anything that decides the topic's matches changes."""
+    payload = json.dumps({"selector": SELECTOR_VERSION, **asdict(topic)}, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def page_day(paper: Paper) -> date:
+    """The announcement day whose page lists this paper version.
+
+    Sources that do not state the listing day (the query API, OAI-PMH) give the submission
+    date of the version, the closest thing they know.
+    """
+    if paper.announced:
+        return paper.announced
+    moment = paper.updated or paper.published
+    if moment:
+        return moment.date()
+    return date.today()
+
+
+def in_categories(paper: Paper, categories: Iterable[str]) -> str | None:
+    """The first of the paper's categories that the list admits ('cs' admits 'cs.CV')."""
+    wanted = tuple(categories)
+    for cat in paper.categories:
+        if any(cat == w or cat.startswith(w + ".") for w in wanted):
+            return cat
+    return None
+
+
+class KeywordSelector:
+    """Selects papers that match the topic's keyword query, within its categories."""
+
+    def __init__(self, topic: Topic) -> None:
+        self.topic = topic
+        self.query: Query | None = parse_query(topic.query) if topic.query else None
+
+    def decide(self, paper: Paper, document: Document) -> Match:
+        day = page_day(paper)
+
+        def match(selected: bool, score: float, reason: str) -> Match:
+            return Match(paper.arxiv_id, paper.version, self.topic.slug, day, selected, score, reason)
+
+        category = None
+        if self.topic.categories:
+            category = in_categories(paper, self.topic.categories)
+            if category is None:
+                listed = ", ".join(self.topic.categories)
+                return match(False, 0.0, f"not listed in {listed}")
+        if self.query is None:
+            return match(True, 0.5, f"listed in {category}")
+        evidence = self.query.evaluate(document)
+        if evidence is None:
+            return match(False, 0.0, "no keyword match")
+        in_title = any(e.startswith("title") for e in evidence)
+        score = min(1.0, 0.5 + (0.25 if in_title else 0.0) + 0.05 * (len(evidence) - 1))
+        reasons = list(evidence) + ([f"listed in {category}"] if category else [])
+        return match(True, round(score, 3), "; ".join(reasons))
+
+
+def select(topics: Iterable[Topic], papers: Iterable[Paper]) -> Iterator[Match]:
+    """Every (paper, topic) decision; each paper is tokenised once for all topics."""
+    selectors = [KeywordSelector(t) for t in topics]
+    for paper in papers:
+        document = Document.from_paper(paper)
+        for selector in selectors:
+            yield selector.decide(paper, document)

@@ -1,0 +1,18 @@
+# The targets CI runs (`.ci/run` is `make ci` without make).
+.PHONY: install lint test ci bench
+
+install:
+	python3 -m pip install -e '.[dev]'
+
+lint:
+	ruff check src tests
+	mypy src/papertide
+
+test:
+	pytest
+
+ci:
+	bash .ci/run
+
+bench:
+	python benchmarks/bench_pipeline.py

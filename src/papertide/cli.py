@@ -1,0 +1,254 @@
+"""The command line: a thin layer over the pipeline.
+
+Progress goes to stderr, results to stdout. Exit codes: 0 success, 1 a papertide error
+(bad config or input, locked store, ...), 2 a usage error.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from papertide import __version__
+from papertide.config import DEFAULT_CONFIG, Config, config_path, load_config, starter_config
+from papertide.errors import PapertideError
+from papertide.pipeline import RunSummary, run
+from papertide.store import Store
+
+T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
+
+stderr = Console(stderr=True, soft_wrap=True, highlight=False)
+stdout = Console(highlight=False, soft_wrap=True)
+
+NO_LIVE_SOURCE = (
+    "papertide has no live arXiv source yet: it cannot fetch today's announcements by itself. "
+    "Import a file instead: `papertide run --from FILE` (arXiv API Atom, RSS, OAI-PMH arXivRaw "
+    "XML or JSONL). Rebuilding the site from the store."
+)
+
+
+def _track(progress: Progress) -> Callable[[Iterable[T], str, int | None], Iterator[T]]:
+    def track(items: Iterable[T], label: str, total: int | None) -> Iterator[T]:
+        task = progress.add_task(label, total=total)
+        for item in items:
+            yield item
+            progress.advance(task)
+        progress.update(task, visible=False)
+
+    return track
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description:<11}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=stderr,
+        transient=True,
+        disable=not stderr.is_terminal,
+    )
+
+
+def _reports_errors(func: F) -> F:
+    """Turn papertide errors into one line on stderr and exit code 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except PapertideError as exc:
+            stderr.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _config(ctx: click.Context) -> Config:
+    return load_config(config_path(ctx.obj))
+
+
+def _pipeline(config: Config, sources: tuple[Path, ...], command: str, build: bool) -> RunSummary:
+    with _progress() as progress:
+        return run(config, sources, command=command, track=_track(progress), build=build)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", "-V", prog_name="papertide")
+@click.option(
+    "--config",
+    "-c",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="PAPERTIDE_CONFIG",
+    help=f"Config file (default: ./{DEFAULT_CONFIG}, or $PAPERTIDE_CONFIG).",
+)
+@click.pass_context
+def main(ctx: click.Context, config_file: Path | None) -> None:
+    """papertide turns arXiv announcements into per-topic daily digests.
+
+    \b
+    Typical use:
+      papertide init                 # write a commented papertide.toml
+      papertide run --from feed.xml  # import, select, publish to ./site
+      papertide serve                # preview the site on http://127.0.0.1:8000
+    """
+    ctx.obj = config_file
+
+
+@main.command()
+@click.option("--force", is_flag=True, help="Overwrite an existing config file.")
+@click.pass_context
+@_reports_errors
+def init(ctx: click.Context, force: bool) -> None:
+    """Write a commented starter config with six example topics.
+
+    \b
+    Example:
+      papertide init && papertide run --from rss.xml
+    """
+    path = config_path(ctx.obj)
+    if path.exists() and not force:
+        stderr.print(f"{path} already exists; keeping it (use --force to overwrite)")
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(starter_config(), encoding="utf-8")
+    stdout.print(f"wrote {path}: edit its [[topics]], then run `papertide run`")
+
+
+@main.command("run")
+@click.option(
+    "--from",
+    "sources",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Import papers from this file instead of arXiv (repeatable).",
+)
+@click.pass_context
+@_reports_errors
+def run_cmd(ctx: click.Context, sources: tuple[Path, ...]) -> None:
+    """Fetch, select, write up and publish: the daily job.
+
+    Papers already stored are not stored twice; a newer version updates its paper and is
+    marked revised. Only papers without a decision are selected, so a re-run is cheap.
+
+    \b
+    Examples:
+      papertide run --from rss.xml
+      papertide run --from day1.jsonl --from day2.jsonl
+    """
+    config = _config(ctx)
+    if not sources:
+        stderr.print(NO_LIVE_SOURCE)
+    summary = _pipeline(config, sources, "run", build=True)
+    stdout.print(summary.line())
+
+
+@main.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.pass_context
+@_reports_errors
+def import_cmd(ctx: click.Context, paths: tuple[Path, ...]) -> None:
+    """Store and select papers from files without publishing.
+
+    Reads arXiv query-API Atom, arXiv RSS, OAI-PMH arXivRaw XML and JSONL.
+
+    \b
+    Example:
+      papertide import export.xml papers.jsonl && papertide build
+    """
+    config = _config(ctx)
+    summary = _pipeline(config, paths, "import", build=False)
+    c = summary.counts
+    stdout.print(
+        f"imported {summary.fetched} papers ({c.new} new, {c.revised} revised, "
+        f"{c.unchanged} already stored); {summary.selected} selected"
+    )
+
+
+@main.command()
+@click.pass_context
+@_reports_errors
+def build(ctx: click.Context) -> None:
+    """(Re)build the website from the store; never fetches and never calls an LLM.
+
+    \b
+    Example:
+      papertide build && papertide serve
+    """
+    summary = _pipeline(_config(ctx), (), "build", build=True)
+    stdout.print(summary.line())
+
+
+@main.command()
+@click.option("--port", default=8000, show_default=True, help="Port to listen on.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.pass_context
+@_reports_errors
+def serve(ctx: click.Context, port: int, host: str) -> None:
+    """Preview the website on localhost (Ctrl-C stops).
+
+    \b
+    Example:
+      papertide serve --port 8080
+    """
+    root = _config(ctx).output_dir
+    if not (root / "index.html").is_file():
+        raise PapertideError(f"{root}: no site built yet; run `papertide build` first")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    try:
+        server = http.server.ThreadingHTTPServer((host, port), handler)
+    except OSError as exc:
+        raise PapertideError(f"cannot listen on {host}:{port} ({exc}); try --port") from None
+    stdout.print(f"serving {root} at http://{host}:{port}/ (Ctrl-C stops)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+@main.command()
+@click.option("--limit", default=10, show_default=True, help="How many runs to show.")
+@click.pass_context
+@_reports_errors
+def status(ctx: click.Context, limit: int) -> None:
+    """Show the last runs and what the store holds.
+
+    \b
+    Example:
+      papertide status --limit 5
+    """
+    config = _config(ctx)
+    if not config.store_path.exists():
+        stdout.print(f"{config.store_path}: no store yet; run `papertide run` first")
+        return
+    with Store(config.store_path) as store:
+        runs = store.recent_runs(limit)
+        selected = store.count_selected()
+        total = store.count_papers()
+    table = Table(title="Last runs")
+    for column in ("run", "command", "started (UTC)", "status", "fetched", "new", "revised",
+                   "selected", "pages"):
+        table.add_column(column, justify="right" if column in ("run", "fetched") else "left")
+    for r in runs:
+        table.add_row(
+            str(r.id), r.command, r.started_at.replace("T", " ")[:19],
+            r.status if not r.error else f"{r.status}: {r.error}",
+            str(r.fetched), str(r.new), str(r.revised), str(r.selected), str(r.pages_written),
+        )
+    stdout.print(table)
+    stdout.print(f"{total} papers stored in {config.store_path}")
+    for topic in config.topic_records():
+        stdout.print(f"  {topic.name} ({topic.slug}): {selected.get(topic.slug, 0)} selected")

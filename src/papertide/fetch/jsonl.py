@@ -1,0 +1,161 @@
+"""JSON Lines exports: one paper per line.
+
+Reads papertide's bulk exports (``id``, ``announced``, ``categories``, ``title``, ``authors``,
+``summary``, ``comment``, ``abs``, ``pdf``) and also the field names of arXiv's metadata
+snapshot (``abstract``, ``comments``, ``journal-ref``, ``versions``, authors as one string).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from papertide.errors import InputError
+from papertide.fetch.text import (
+    announce_type,
+    arxiv_categories,
+    aware,
+    clean_abstract,
+    clean_line,
+    clean_name,
+    first_doi,
+    is_withdrawn_comment,
+    iso_datetime,
+    optional,
+    split_authors,
+    versioned_id,
+)
+from papertide.records import Paper, split_arxiv_id
+
+
+def parse_jsonl(lines: Iterable[str | bytes], origin: str) -> Iterator[Paper]:
+    """Yield one Paper per non-blank line; InputError names the line of any bad record."""
+    for number, line in enumerate(lines, start=1):
+        where = f"{origin}: line {number}"
+        if isinstance(line, bytes):
+            try:
+                line = line.decode("utf-8")
+            except UnicodeDecodeError:
+                raise InputError(f"{where}: not UTF-8 text; export the file again") from None
+        line = line.rstrip("\r\n")
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            reason = error.msg.removesuffix(" at")
+            raise InputError(
+                f"{where}: invalid JSON ({reason} at column {error.colno}); "
+                "the file is damaged or incomplete — export it again"
+            ) from None
+        if not isinstance(record, dict):
+            raise InputError(
+                f"{where}: expected one JSON object per line, found {type(record).__name__}"
+            )
+        yield parse_record(record, where)
+
+
+def parse_record(record: dict[str, Any], where: str) -> Paper:
+    """One paper from one decoded JSON object."""
+    raw_id, title = _required(record, "id", where), _required(record, "title", where)
+    versions = _versions(record, where)
+    unstated = _link_version(record) or (versions[-1][0] if versions else 1)
+    arxiv_id, version = versioned_id(raw_id, where, default=unstated)
+    comment = optional(_text(record, "comment", where) or _text(record, "comments", where))
+    return Paper(
+        arxiv_id=arxiv_id,
+        version=version,
+        title=clean_line(title),
+        authors=_authors(record.get("authors"), where),
+        abstract=clean_abstract(
+            _text(record, "summary", where) or _text(record, "abstract", where) or ""
+        ),
+        categories=_categories(record.get("categories"), where),
+        announced=_announced(_text(record, "announced", where), where),
+        published=iso_datetime(_text(record, "published", where), where)
+        or (versions[0][1] if versions else None),
+        updated=iso_datetime(_text(record, "updated", where), where)
+        or (versions[-1][1] if versions else None),
+        comment=comment,
+        journal_ref=optional(
+            _text(record, "journal_ref", where) or _text(record, "journal-ref", where)
+        ),
+        doi=first_doi(_text(record, "doi", where)),
+        announce_type=announce_type(_text(record, "announce_type", where)),
+        withdrawn=is_withdrawn_comment(comment),
+    )
+
+
+def _required(record: dict[str, Any], key: str, where: str) -> str:
+    value = _text(record, key, where)
+    if value is None or not value.strip():
+        raise InputError(f"{where}: record has no {key!r}; every line needs 'id' and 'title'")
+    return value
+
+
+def _text(record: dict[str, Any], key: str, where: str) -> str | None:
+    value = record.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    raise InputError(f"{where}: {key!r} must be a string, not {type(value).__name__}")
+
+
+def _link_version(record: dict[str, Any]) -> int:
+    """The version an ``abs`` or ``pdf`` link states, or 0."""
+    for key in ("abs", "pdf"):
+        link = record.get(key)
+        if isinstance(link, str):
+            try:
+                version = split_arxiv_id(link)[1]
+            except ValueError:
+                continue
+            if version:
+                return version
+    return 0
+
+
+def _versions(record: dict[str, Any], where: str) -> list[tuple[int, datetime]]:
+    """``versions: [{"version": "v1", "created": "Mon, 2 Apr 2007 19:18:42 GMT"}, ...]``."""
+    versions = record.get("versions")
+    if not isinstance(versions, list):
+        return []
+    found = []
+    for entry in versions:
+        try:
+            number = int(str(entry["version"]).lower().removeprefix("v"))
+            found.append((number, aware(parsedate_to_datetime(entry["created"]))))
+        except (KeyError, TypeError, ValueError):
+            raise InputError(f"{where}: cannot read the version entry {entry!r}") from None
+    return sorted(found)
+
+
+def _authors(value: object, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return split_authors(value)
+    if isinstance(value, list) and all(isinstance(name, str) for name in value):
+        return tuple(name for name in map(clean_name, value) if name)
+    raise InputError(f"{where}: 'authors' must be a list of names or one string")
+
+
+def _categories(value: object, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return arxiv_categories(value.split())
+    if isinstance(value, list) and all(isinstance(term, str) for term in value):
+        return arxiv_categories(value)
+    raise InputError(f"{where}: 'categories' must be a list of category names or one string")
+
+
+def _announced(text: str | None, where: str) -> date | None:
+    if text is None or not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(f"{where}: 'announced' {text!r} is not a YYYY-MM-DD date") from None

@@ -1,0 +1,244 @@
+"""Publish digests as a static website: an index, per-topic day pages and archives.
+
+The site uses relative links only, so the folder works from ``file://``, under a sub-path of
+GitHub Pages, or behind any web server, and it loads nothing from another host.
+
+Layout::
+
+    index.html                 every topic's latest day
+    <slug>/index.html          a topic's archive: every day with its count, by month
+    <slug>/<YYYY-MM-DD>.html   a topic's day page: one card per paper
+    static/style.css
+
+Builds are incremental: each file is rendered in memory and written (atomically) only when its
+bytes differ from the file on disk. Nothing is ever deleted.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from papertide.publish import views
+from papertide.records import Digest, Topic
+
+
+@dataclass(frozen=True)
+class SiteInfo:
+    """What every page needs to know about the site as a whole."""
+
+    title: str  # site title, e.g. "papertide"
+    language: str  # BCP-47 language of translations and summaries, e.g. "zh-CN"
+    llm_note: str | None  # when set, LLM write-ups are off and this says why
+    generated: datetime  # build time, shown on the index as the update time
+
+
+@dataclass(frozen=True)
+class TopicArchive:
+    """A topic and every day with selected papers (newest first) with the paper count."""
+
+    topic: Topic
+    days: tuple[tuple[date, int], ...]
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    written: int  # files whose content changed, or that are new
+    unchanged: int  # files already identical on disk, left untouched
+    out_dir: Path
+
+
+def build_site(
+    out_dir: Path, site: SiteInfo, archives: Sequence[TopicArchive], digests: Iterable[Digest]
+) -> BuildResult:
+    """Render the site into ``out_dir``, writing only the files whose content changed.
+
+    ``archives`` gives the topics in index order and every day each one has; ``digests`` may
+    be all of them or only those to (re)render: a digest with no entries renders no page.
+    Raises ValueError for a digest of a topic not in ``archives``, two digests for one
+    topic and day, or a topic slug that cannot name a folder.
+    """
+    files = render_site(site, archives, digests)
+    written = unchanged = 0
+    for rel, data in files.items():
+        if _write_if_changed(out_dir / rel, data):
+            written += 1
+        else:
+            unchanged += 1
+    return BuildResult(written=written, unchanged=unchanged, out_dir=out_dir)
+
+
+def render_site(
+    site: SiteInfo, archives: Sequence[TopicArchive], digests: Iterable[Digest]
+) -> dict[str, bytes]:
+    """Every file of the site as ``{relative path: content}``, without touching the disk."""
+    topics = _Topics(archives, digests)
+    env = _environment()
+    files: dict[str, bytes] = {}
+
+    def render(rel: str, template: str, root: str, **context: Any) -> None:
+        html = env.get_template(template).render(site=site, root=root, **context)
+        files[rel] = html.encode("utf-8")
+
+    render(
+        "index.html",
+        "index.html",
+        "",
+        generated=views.Moment.of(site.generated),
+        sections=[topics.index_section(a.topic) for a in archives],
+    )
+    for archive in archives:
+        topic = archive.topic
+        render(
+            f"{topic.slug}/index.html",
+            "archive.html",
+            "../",
+            topic=topic,
+            months=topics.months(topic.slug),
+            total=sum(topics.days[topic.slug].values()),
+            day_count=len(topics.days[topic.slug]),
+        )
+        for digest in topics.digests[topic.slug].values():
+            if not digest.entries:
+                continue
+            older, newer = topics.neighbours(topic.slug, digest.day)
+            render(
+                f"{topic.slug}/{views.day_file(digest.day)}",
+                "day.html",
+                "../",
+                topic=topic,
+                day=digest.day,
+                long_day=views.long_day(digest.day),
+                updated=views.Moment.of(digest.updated),
+                cards=views.cards(digest.entries, site.language, "../"),
+                older=older,
+                newer=newer,
+            )
+    for name, data in _static_files():
+        files[f"static/{name}"] = data
+    return files
+
+
+class _Topics:
+    """The days and digests of every topic, checked and indexed for rendering."""
+
+    def __init__(self, archives: Sequence[TopicArchive], digests: Iterable[Digest]) -> None:
+        self.days: dict[str, dict[date, int]] = {}
+        self.digests: dict[str, dict[date, Digest]] = {}
+        for archive in archives:
+            slug = archive.topic.slug
+            views.check_slug(slug)
+            if slug in self.days:
+                raise ValueError(f"topic {slug!r} appears twice in the archives")
+            self.days[slug] = {day: n for day, n in archive.days if n > 0}
+            self.digests[slug] = {}
+        for digest in digests:
+            slug = digest.topic.slug
+            if slug not in self.digests:
+                raise ValueError(
+                    f"digest for {digest.day} names topic {slug!r}, which has no archive"
+                )
+            if digest.day in self.digests[slug]:
+                raise ValueError(f"two digests for topic {slug!r} on {digest.day}")
+            self.digests[slug][digest.day] = digest
+            # A digest in hand is fresher than the archive's count; an empty one has no page.
+            if digest.entries:
+                self.days[slug][digest.day] = len(digest.entries)
+            else:
+                self.days[slug].pop(digest.day, None)
+
+    def newest_first(self, slug: str) -> list[date]:
+        return sorted(self.days[slug], reverse=True)
+
+    def neighbours(self, slug: str, day: date) -> tuple[date | None, date | None]:
+        """The nearest older and newer days of the topic that have a page."""
+        days = sorted(self.days[slug])
+        older = max((d for d in days if d < day), default=None)
+        newer = min((d for d in days if d > day), default=None)
+        return older, newer
+
+    def months(self, slug: str) -> list[tuple[str, list[tuple[date, int]]]]:
+        months: dict[tuple[int, int], list[tuple[date, int]]] = {}
+        for day in self.newest_first(slug):
+            months.setdefault((day.year, day.month), []).append((day, self.days[slug][day]))
+        return [(views.month_label(y, m), days) for (y, m), days in months.items()]
+
+    def index_section(self, topic: Topic) -> _IndexSection:
+        days = self.newest_first(topic.slug)
+        latest = days[0] if days else None
+        digest = self.digests[topic.slug].get(latest) if latest else None
+        items = [
+            (views.paper_anchor(e.paper.arxiv_id), views.one_line(e.paper.title))
+            for e in (digest.entries if digest else ())
+        ]
+        return _IndexSection(
+            topic=topic,
+            latest=latest,
+            count=self.days[topic.slug][latest] if latest else 0,
+            papers=items,
+            day_count=len(days),
+        )
+
+
+@dataclass(frozen=True)
+class _IndexSection:
+    """A topic on the index: its latest day, with the titles when that digest is at hand."""
+
+    topic: Topic
+    latest: date | None
+    count: int
+    papers: list[tuple[str, str]]  # (anchor, title)
+    day_count: int
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("papertide.publish", "templates"),
+        autoescape=jinja2.select_autoescape(["html"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["day_file"] = views.day_file
+    env.filters["long_day"] = views.long_day
+    return env
+
+
+def _static_files() -> list[tuple[str, bytes]]:
+    static = resources.files("papertide.publish").joinpath("static")
+    return sorted(
+        (item.name, item.read_bytes())
+        for item in static.iterdir()
+        if item.is_file() and not item.name.startswith(".")
+    )
+
+
+def _write_if_changed(path: Path, data: bytes) -> bool:
+    """Write ``data`` to ``path`` unless it already holds exactly that; True when written."""
+    try:
+        if path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True
