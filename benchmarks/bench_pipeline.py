@@ -23,8 +23,10 @@ def measure(args: list[str], cwd: Path) -> tuple[float, float]:
     """Run papertide in a child process; return (seconds, peak resident MiB) of that child."""
     start = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "papertide", *args], cwd=cwd,
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        [sys.executable, "-m", "papertide", *args],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
     )
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - start
@@ -48,8 +50,12 @@ def main() -> None:
     for i in range(opts.runs):
         with tempfile.TemporaryDirectory() as tmp:
             work = Path(tmp)
-            subprocess.run([sys.executable, "-m", "papertide", "init"], cwd=work, check=True,
-                           capture_output=True)
+            subprocess.run(
+                [sys.executable, "-m", "papertide", "init"],
+                cwd=work,
+                check=True,
+                capture_output=True,
+            )
             print(f"run {i + 1}: first import")
             first.append(measure(["run", "--from", str(bulk)], work))
             print(f"run {i + 1}: rerun, nothing new")

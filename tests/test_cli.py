@@ -123,8 +123,11 @@ def test_run_without_a_source_says_so_and_still_builds(project: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "name", "expected"),
     [
-        ('<?xml version="1.0"?>\n<feed xmlns="http://www.w3.org/2005/Atom">\n<entry><title>x</title>\n</feed>\n',
-         "broken.xml", r"broken\.xml: line \d+, column \d+"),
+        (
+            '<?xml version="1.0"?>\n<feed xmlns="http://www.w3.org/2005/Atom">\n<entry><title>x</title>\n</feed>\n',
+            "broken.xml",
+            r"broken\.xml: line \d+, column \d+",
+        ),
         ("just some notes\n", "notes.txt", r"notes\.txt: unknown format"),
         (None, "missing.jsonl", r"missing\.jsonl: no such file"),
     ],
@@ -190,14 +193,18 @@ def test_import_then_build_then_status(project: Path) -> None:
 def test_changing_a_topic_query_reselects_stored_papers(project: Path) -> None:
     papertide(project, "run", "--from", str(project / "day1-2.jsonl"))
     config = project / "config.toml"
-    config.write_text(config.read_text().replace(
-        "query = 'abs:\"gaussian splatting\"'", "query = 'abs:\"machine translation\"'"
-    ))
+    config.write_text(
+        config.read_text().replace(
+            "query = 'abs:\"gaussian splatting\"'", "query = 'abs:\"machine translation\"'"
+        )
+    )
     code, _, _ = papertide(project, "run")
     assert code == 0
     page = Page(project / "site" / "3dgs" / "2026-06-16.html")
     assert "Machine Translation for Low-Resource Languages" in page.all_text
     assert "Gaussian Splatting" not in page.all_text
+    assert not (project / "site" / "3dgs" / "2026-06-17.html").exists()  # no stale page lingers
+    assert (project / "site" / ".papertide-files").is_file()
 
 
 def test_help_has_examples_for_every_command() -> None:

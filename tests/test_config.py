@@ -20,7 +20,11 @@ def test_starter_config_has_the_older_systems_topics(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, starter_config()))
     names = [t.name for t in config.topics]
     assert names == [
-        "I2I Translation", "3DGS", "NeRF", "Diffusion Models", "Talking Head Generation",
+        "I2I Translation",
+        "3DGS",
+        "NeRF",
+        "Diffusion Models",
+        "Talking Head Generation",
         "Medical Image",
     ]
     assert config.language == "zh-CN"
@@ -35,31 +39,47 @@ def test_relative_paths_are_resolved_against_the_config_folder(tmp_path: Path) -
 
 
 def test_slug_is_derived_from_the_name_when_omitted(tmp_path: Path) -> None:
-    config = load_config(write(tmp_path, '[[topics]]\nname = "Talking Head Generation"\nquery = "abs:lip"\n'))
+    config = load_config(
+        write(tmp_path, '[[topics]]\nname = "Talking Head Generation"\nquery = "abs:lip"\n')
+    )
     assert config.topics[0].slug == "talking-head-generation"
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ('[[topics]]\nname = "I2I"\nslug = "I 2 I"\nquery = "abs:x"\n',
-         "topics[0] (I2I): slug 'I 2 I' must be lowercase letters, digits and hyphens"),
-        ('[site]\ntitel = "x"\n[[topics]]\nname = "A"\nquery = "abs:x"\n',
-         "site.titel: unknown key"),
-        ('language = "chinese please"\n[[topics]]\nname = "A"\nquery = "abs:x"\n',
-         "language: 'chinese please' is not a language tag"),
-        ('[[topics]]\nname = "A"\nquery = "abs:(image OR"\n',
-         "topics[0] (A).query: invalid query:"),
+        (
+            '[[topics]]\nname = "I2I"\nslug = "I 2 I"\nquery = "abs:x"\n',
+            "topics[0] (I2I): slug 'I 2 I' must be lowercase letters, digits and hyphens",
+        ),
+        (
+            '[site]\ntitel = "x"\n[[topics]]\nname = "A"\nquery = "abs:x"\n',
+            "site.titel: unknown key",
+        ),
+        (
+            'language = "chinese please"\n[[topics]]\nname = "A"\nquery = "abs:x"\n',
+            "language: 'chinese please' is not a language tag",
+        ),
+        (
+            '[[topics]]\nname = "A"\nquery = "abs:(image OR"\n',
+            "topics[0] (A).query: invalid query:",
+        ),
         ('[[topics]]\nname = "A"\n', "topics[0] (A): needs a 'query'"),
-        ('[[topics]]\nname = "A"\nquery = "abs:x"\n[[topics]]\nname = "a"\nquery = "abs:y"\n',
-         "two topics share the slug 'a'"),
-        ('[[topics]]\nname = "A"\nquery = "abs:x"\ncategories = ["computer vision"]\n',
-         "topics[0] (A).categories: 'computer vision' is not an arXiv category"),
-        ('[[topics]]\nname = "A"\nquery = "abs:x"\nexamples = ["not-an-id"]\n',
-         "topics[0] (A).examples: 'not-an-id' is not an arXiv id"),
+        (
+            '[[topics]]\nname = "A"\nquery = "abs:x"\n[[topics]]\nname = "a"\nquery = "abs:y"\n',
+            "two topics share the slug 'a'",
+        ),
+        (
+            '[[topics]]\nname = "A"\nquery = "abs:x"\ncategories = ["computer vision"]\n',
+            "topics[0] (A).categories: 'computer vision' is not an arXiv category",
+        ),
+        (
+            '[[topics]]\nname = "A"\nquery = "abs:x"\nexamples = ["not-an-id"]\n',
+            "topics[0] (A).examples: 'not-an-id' is not an arXiv id",
+        ),
         ('[llm]\nbackend = "gpt"\n[[topics]]\nname = "A"\nquery = "abs:x"\n', "llm.backend:"),
         ('title = "no topics"\n', "title: unknown key"),
-        ('', "topics: required key is missing"),
+        ("", "topics: required key is missing"),
     ],
 )
 def test_invalid_config_names_the_key_and_the_problem(

@@ -50,8 +50,13 @@ def test_same_paper_twice_adds_nothing(tmp_path: Path) -> None:
 
 
 def test_a_newer_version_updates_the_paper_and_an_older_one_is_ignored(tmp_path: Path) -> None:
-    v2 = replace(PAPER, version=2, title="Unpaired I2I Translation, revised",
-                 announced=date(2026, 6, 18), announce_type=AnnounceType.REPLACE)
+    v2 = replace(
+        PAPER,
+        version=2,
+        title="Unpaired I2I Translation, revised",
+        announced=date(2026, 6, 18),
+        announce_type=AnnounceType.REPLACE,
+    )
     with Store(tmp_path / "s.db") as store:
         store.upsert_papers([PAPER])
         assert store.upsert_papers([v2]).revised == 1

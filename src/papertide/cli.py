@@ -17,6 +17,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from papertide import __version__
 from papertide.config import DEFAULT_CONFIG, Config, config_path, load_config, starter_config
@@ -27,8 +28,8 @@ from papertide.store import Store
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
 
-stderr = Console(stderr=True, soft_wrap=True, highlight=False)
-stdout = Console(highlight=False, soft_wrap=True)
+stderr = Console(stderr=True, soft_wrap=True, highlight=False, markup=False)
+stdout = Console(highlight=False, soft_wrap=True, markup=False)
 
 NO_LIVE_SOURCE = (
     "papertide has no live arXiv source yet: it cannot fetch today's announcements by itself. "
@@ -68,7 +69,7 @@ def _reports_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except PapertideError as exc:
-            stderr.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+            stderr.print(Text("error: ", style="bold red") + Text(str(exc)))
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
@@ -239,14 +240,29 @@ def status(ctx: click.Context, limit: int) -> None:
         selected = store.count_selected()
         total = store.count_papers()
     table = Table(title="Last runs")
-    for column in ("run", "command", "started (UTC)", "status", "fetched", "new", "revised",
-                   "selected", "pages"):
+    for column in (
+        "run",
+        "command",
+        "started (UTC)",
+        "status",
+        "fetched",
+        "new",
+        "revised",
+        "selected",
+        "pages",
+    ):
         table.add_column(column, justify="right" if column in ("run", "fetched") else "left")
     for r in runs:
         table.add_row(
-            str(r.id), r.command, r.started_at.replace("T", " ")[:19],
+            str(r.id),
+            r.command,
+            r.started_at.replace("T", " ")[:19],
             r.status if not r.error else f"{r.status}: {r.error}",
-            str(r.fetched), str(r.new), str(r.revised), str(r.selected), str(r.pages_written),
+            str(r.fetched),
+            str(r.new),
+            str(r.revised),
+            str(r.selected),
+            str(r.pages_written),
         )
     stdout.print(table)
     stdout.print(f"{total} papers stored in {config.store_path}")

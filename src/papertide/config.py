@@ -45,7 +45,8 @@ class TopicConfig(_Section):
             object.__setattr__(self, "slug", slugify(self.name))
         elif not _SLUG_RE.match(self.slug):
             raise ValueError(
-                f"slug {self.slug!r} must be lowercase letters, digits and hyphens (it is used in URLs)"
+                f"slug {self.slug!r} must be lowercase letters, digits and hyphens"
+                " (it is used in URLs)"
             )
         if not self.query.strip() and not self.categories:
             raise ValueError("needs a 'query' (or at least 'categories') to select papers")
@@ -127,7 +128,9 @@ class Config(_Section):
         seen: set[str] = set()
         for topic in self.topics:
             if topic.slug in seen:
-                raise ValueError(f"two topics share the slug {topic.slug!r}; give each a unique slug")
+                raise ValueError(
+                    f"two topics share the slug {topic.slug!r}; give each a unique slug"
+                )
             seen.add(topic.slug)
         return self
 
@@ -157,7 +160,9 @@ def config_path(explicit: str | Path | None) -> Path:
 def load_config(path: Path) -> Config:
     """Read and validate a config file; every problem becomes a one-line ConfigError."""
     if not path.is_file():
-        hint = "run `papertide init` to write a starter config" if path.name == DEFAULT_CONFIG else ""
+        hint = (
+            "run `papertide init` to write a starter config" if path.name == DEFAULT_CONFIG else ""
+        )
         raise ConfigError(f"{path}: no such config file" + (f"; {hint}" if hint else ""))
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))

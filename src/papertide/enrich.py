@@ -29,12 +29,14 @@ _URL_RE = re.compile(
 _TRAILING = ".,;:!?*~"
 # Repairs for URLs that arXiv's text broke apart: "https: //", "github. com", "github.com/ x".
 _BROKEN_SCHEME = re.compile(r"\b(https?):\s*/\s*/\s*", re.I)
-_BROKEN_HOST = re.compile(r"\b(github|gitlab|huggingface|gitee|codeberg)\s*\.\s*(com|co|org)\b", re.I)
+_BROKEN_HOST = re.compile(
+    r"\b(github|gitlab|huggingface|gitee|codeberg)\s*\.\s*(com|co|org)\b", re.I
+)
 _BROKEN_SLASH = re.compile(
     r"\b((?:github\.com|gitlab\.com|huggingface\.co|gitee\.com|codeberg\.org)/)\s+(?=[\w.-]+/)",
     re.I,
 )
-_SPLIT_REPO = re.compile(r"^\s+([\w.-]*\w)")
+_SPLIT_REPO = re.compile(r"\s+([\w.-]*\w)")
 
 _CONTEXT = 100  # characters before a link that say what it is
 _VENUE_CONTEXT = re.compile(
@@ -129,9 +131,8 @@ def _points_at_venue(before: str) -> bool:
 
 def _strip_trailing(url: str) -> str:
     while url:
-        if url[-1] in _TRAILING or (url[-1] == ")" and url.count("(") < url.count(")")):
-            url = url[:-1]
-        elif url.endswith("/#"):
+        unbalanced = url[-1] == ")" and url.count("(") < url.count(")")
+        if url[-1] in _TRAILING or unbalanced or url.endswith("/#"):
             url = url[:-1]
         else:
             break
@@ -296,7 +297,7 @@ _KNOWN: tuple[tuple[str, str, bool], ...] = (
     ("ITSC", r"ITSC|(?i:Intelligent Transportation Systems Conference)", True),
     ("EMBC", r"EMBC", True),
     ("EUSIPCO", r"(?i:EUSIPCO)", True),
-    ("IEEE TPAMI", r"(?:IEEE\s+)?T-?PAMI|(?i:Transactions on Pattern Analysis and Machine Intelligence)", False),
+    ("IEEE TPAMI", r"(?:IEEE\s+)?T-?PAMI|(?i:Transactions on Pattern Analysis and Machine)", False),
     ("IJCV", r"IJCV|(?i:International Journal of Computer Vision)", False),
     ("IEEE TIP", r"(?:IEEE\s+)?TIP|(?i:(?:IEEE\s+)?Transactions on Image Processing)", False),
     ("IEEE TMM", r"(?:IEEE\s+)?TMM|(?i:(?:IEEE\s+)?Transactions on Multimedia)", False),
@@ -314,9 +315,10 @@ _YEAR = (
     r"(?:\s*[-'’_~]?\s*)(?:(?P<mon>0?[1-9]|1[0-2])/)?(?P<year>(?:19|20)\d{2}|\d{2})(?!\d)"
     r"(?!\s*(?:pages?|figures?|tables?|pp)\b)"
 )
+# A known venue, "W" for "CVPRW"-style workshops, then perhaps a year.
 _KNOWN_RE = tuple(
-    (name, re.compile(rf"(?<![A-Za-z0-9])(?:{alias})(?P<w>[Ww](?![A-Za-z]))?(?:{_YEAR})?(?![A-Za-z])"), needs_year)
-    for name, alias, needs_year in _KNOWN
+    (name, re.compile(rf"(?<![A-Za-z0-9])(?:{alias})(?P<w>[Ww](?![A-Za-z]))?(?:{_YEAR})?(?!\w)"), y)
+    for name, alias, y in _KNOWN
 )
 _ANY_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 # What may not stand between a venue's name and its year: another clause or another venue.
@@ -325,7 +327,8 @@ _YEAR_GAP_BREAK = re.compile(
     re.I,
 )
 
-_ACCEPT = r"(?:early\s+|provisionally\s+|conditionally\s+)?(?:a+c{1,3}e{1,2}p?t?e?d|accpeted|accept)"
+# "accepted" and its misspellings seen on arXiv: "Acceted", "Aceepted", "Acccepted", "Accpeted".
+_ACCEPT = r"(?:early\s+|provisionally\s+)?(?:a+c{1,3}e{1,2}p?t?e?d|accpeted|accept)"
 _TRIGGER_RE = re.compile(
     rf"\b(?:{_ACCEPT}|(?:to\s+be\s+)?published|publish|(?:to\s+)?appear(?:s|ed)?|forthcoming"
     r"|(?:to\s+be\s+)?presented|present|camera[\s-]*ready|final\s+version|proceedings"
@@ -343,14 +346,14 @@ _NEGATIVE = re.compile(
     r"|competition|in\s+preparation|preparing)\b",
     re.I,
 )
-_WORKSHOP = re.compile(r"\bworkshops?\b|@\s*$|\bsatellite\b", re.I)
+_WORKSHOP = re.compile(r"\b(?:workshops?|satellite)\b", re.I)
 _FINDINGS = re.compile(r"\bfindings\b", re.I)
 # "(ICME)", "(ACM BCB 2026)", "(RA-L)", "(IEEE CoG) 2026"; the first word must look like an
 # acronym so "(Oral)" or "(Early Accept)" are not taken for venues.
 _PAREN_ACRONYM = re.compile(
     r"\((?P<acr>(?:[A-Za-z][A-Za-z0-9&+/-]*\s+)?[A-Za-z0-9&+/-]*[A-Z][a-z0-9&+/-]*[A-Z]"
     r"[A-Za-z0-9&+/-]*)\s*(?:[-'’]?\s*(?P<year>(?:19|20)\d{2}|\d{2}))?\s*\)"
-    rf"(?:,?\s*(?P<after>(?:19|20)\d{{2}}))?"
+    r"(?:,?\s*(?P<after>(?:19|20)\d{2}))?"
 )
 _BARE_ACRONYM = re.compile(
     r"^(?:the\s+)?(?P<acr>[A-Z][A-Za-z0-9&]*[A-Z][A-Za-z0-9&-]*?)\s*[-'’]?\s*"
@@ -386,6 +389,10 @@ _SENTENCE_ABBREVIATIONS = {
     "eur", "adv", "vs", "al", "e.g", "i.e", "jan", "feb", "mar", "apr", "jun", "jul", "aug",
     "sep", "sept", "oct", "nov", "dec", "st", "dr",
 }  # fmt: skip
+# "presented in Table 3" names a part of the paper, not where it appeared.
+_NOT_A_VENUE = re.compile(
+    r"(?i)(?:table|tab\.|figure|fig\.|section|sec\.|appendix|eq\.|equation|supplementary|this|our)\b"
+)
 _MAX_NAME = 80
 
 
@@ -424,6 +431,7 @@ def highlight_venue(comment: str, venue: str | None) -> list[tuple[str, bool]]:
 
 
 def _locate_venue(comment: str) -> _Venue | None:
+    """The venue a comment states, with the span of the comment that states it."""
     # Blank out links (keeping offsets) so "accepted-papers" or "/2026:" inside a URL says nothing.
     comment = _URL_RE.sub(lambda m: " " * len(m.group(0)), comment)
     sentences = list(_sentences(comment))
@@ -447,10 +455,8 @@ def _widen(comment: str, found: _Venue, end: int) -> _Venue:
     gap_break = re.compile(r"[,;:(]|\s[-–]+\s").search(comment, found.end, end)
     if gap_break:
         stop = gap_break.start()
-    qualifier = None
-    for qualifier in re.finditer(r"(?i)\b(?:workshops?|findings)\b", comment[found.end : stop]):
-        pass
-    new_end = found.end + qualifier.end() if qualifier else found.end
+    qualifiers = list(re.finditer(r"(?i)\b(?:workshops?|findings)\b", comment[found.end : stop]))
+    new_end = found.end + qualifiers[-1].end() if qualifiers else found.end
     text = comment[found.start : new_end]
     if text.count("(") > text.count(")"):
         closing = comment.find(")", new_end, end)
@@ -500,6 +506,10 @@ def _name_venue(comment: str, start: int, end: int, context_start: int) -> _Venu
 def _known_venue(
     comment: str, start: int, end: int, context_start: int, strict: bool = False
 ) -> _Venue | None:
+    """The first well-known venue in ``comment[start:end]``, with its year and qualifier.
+
+    ``strict`` (for mentions without a verb) refuses a conference named without a year.
+    """
     best: tuple[int, int, str, re.Match[str], bool] | None = None
     for name, rx, needs_year in _KNOWN_RE:
         m = rx.search(comment, start, end)
@@ -513,9 +523,8 @@ def _known_venue(
     if year is None:
         year, span_end = _nearby_year(comment, m, end, context_start)
     sentence = comment[context_start:end]
-    before = comment[context_start : m.start()]
-    workshop = bool(m.group("w")) or bool(_WORKSHOP.search(sentence) or before.endswith("@"))
-    workshop = workshop or bool(re.search(r"@\s*$", before))
+    at_sign = comment[context_start : m.start()].rstrip().endswith("@")  # "LM4Plan@ICML 2026"
+    workshop = bool(m.group("w") or _WORKSHOP.search(sentence) or at_sign)
     findings = bool(_FINDINGS.search(sentence))
     if strict and needs_year and year is None and not workshop:
         return None
@@ -623,7 +632,7 @@ def _generic_venue(comment: str, start: int, end: int) -> _Venue | None:
 
 def _looks_like_venue(name: str) -> bool:
     words = name.split()
-    if not words or len(words) > 16 or not name[0].isalnum():
+    if not words or len(words) > 16 or not name[0].isalnum() or _NOT_A_VENUE.match(name):
         return False
     meaningful = [w for w in words if w.lower() not in _GENERIC_WORDS and not w.isdigit()]
     return any(w[0].isupper() for w in meaningful)
@@ -663,18 +672,19 @@ def _from_mention(comment: str, start: int, end: int) -> _Venue | None:
     return None
 
 
+_BARE_REST = re.compile(r"(?i)(?:main(?:\s+conference)?|conference|oral|paper)?")
+
+
 def _is_bare_known(piece: str) -> bool:
     """True when a comma-separated piece is nothing but a known venue name ("ECCV")."""
     for _, rx, _ in _KNOWN_RE:
         m = rx.match(piece)
         if m:
             rest = piece[m.end() :].strip(" .!")
-            return re.fullmatch(r"(?i)(?:main(?:\s+conference)?|conference|oral|paper)?", rest) is not None
+            return _BARE_REST.fullmatch(rest) is not None
     return False
 
 
 def _pieces(comment: str, start: int, end: int) -> list[tuple[int, int]]:
-    spans = []
-    for m in re.finditer(r"[^,]+", comment[start:end]):
-        spans.append((start + m.start(), start + m.end()))
-    return spans
+    """Spans of the comma-separated pieces of a sentence."""
+    return [(start + m.start(), start + m.end()) for m in re.finditer(r"[^,]+", comment[start:end])]

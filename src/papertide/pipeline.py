@@ -170,7 +170,8 @@ def publish(
         llm_note=disabled_note(config.llm),
         generated=generated,
     )
-    return build_site(config.output_dir, site, archives, track(pages, "Publishing", len(pages)))
+    pages_tracked = track(pages, "Publishing", len(pages))
+    return build_site(config.output_dir, site, archives, pages_tracked, prune=True)
 
 
 def run(
@@ -191,9 +192,7 @@ def run(
         try:
             counts = store.upsert_papers(track(papers, "Storing", len(papers)))
             decided, selected = select_pending(store, topics, track)
-            written = (
-                write_pending(store, topics, writer, config.language, track) if writer else 0
-            )
+            written = write_pending(store, topics, writer, config.language, track) if writer else 0
             site = (
                 publish(store, config, writer, track)
                 if build

@@ -32,7 +32,7 @@ def disabled_note(config: LLMConfig) -> str | None:
     """What the pages say in place of the LLM sections, or None when a backend writes them."""
     if config.backend == "none":
         return (
-            'Translation, Summary and Key Takeaways are off: no LLM is configured '
+            "Translation, Summary and Key Takeaways are off: no LLM is configured "
             '(llm.backend = "none" in papertide.toml).'
         )
     return None

@@ -55,10 +55,18 @@ class BuildResult:
     written: int  # files whose content changed, or that are new
     unchanged: int  # files already identical on disk, left untouched
     out_dir: Path
+    removed: int = 0  # pages of an earlier build that no longer exist (prune=True)
+
+
+MANIFEST = ".papertide-files"
 
 
 def build_site(
-    out_dir: Path, site: SiteInfo, archives: Sequence[TopicArchive], digests: Iterable[Digest]
+    out_dir: Path,
+    site: SiteInfo,
+    archives: Sequence[TopicArchive],
+    digests: Iterable[Digest],
+    prune: bool = False,
 ) -> BuildResult:
     """Render the site into ``out_dir``, writing only the files whose content changed.
 
@@ -66,15 +74,31 @@ def build_site(
     be all of them or only those to (re)render: a digest with no entries renders no page.
     Raises ValueError for a digest of a topic not in ``archives``, two digests for one
     topic and day, or a topic slug that cannot name a folder.
+
+    With ``prune`` (for a build given every digest), files that an earlier build wrote and
+    this one does not are deleted, so a page whose papers are all gone does not linger;
+    files papertide did not write are never touched.
     """
     files = render_site(site, archives, digests)
-    written = unchanged = 0
+    written = unchanged = removed = 0
     for rel, data in files.items():
         if _write_if_changed(out_dir / rel, data):
             written += 1
         else:
             unchanged += 1
-    return BuildResult(written=written, unchanged=unchanged, out_dir=out_dir)
+    manifest = out_dir / MANIFEST
+    earlier = set(manifest.read_text(encoding="utf-8").split()) if manifest.is_file() else set()
+    listed = set(files)
+    if prune:
+        for rel in sorted(earlier - listed):
+            stale = out_dir / rel
+            if ".." not in Path(rel).parts and stale.is_file():
+                stale.unlink()
+                removed += 1
+    else:
+        listed |= earlier
+    _write_if_changed(manifest, "".join(f"{rel}\n" for rel in sorted(listed)).encode("utf-8"))
+    return BuildResult(written=written, unchanged=unchanged, out_dir=out_dir, removed=removed)
 
 
 def render_site(

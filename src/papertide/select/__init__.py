@@ -64,7 +64,9 @@ class KeywordSelector:
         day = page_day(paper)
 
         def match(selected: bool, score: float, reason: str) -> Match:
-            return Match(paper.arxiv_id, paper.version, self.topic.slug, day, selected, score, reason)
+            return Match(
+                paper.arxiv_id, paper.version, self.topic.slug, day, selected, score, reason
+            )
 
         category = None
         if self.topic.categories:

@@ -99,7 +99,9 @@ class Store:
         for number, sql in migrations():
             if number > current:
                 try:
-                    self.db.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;")
+                    self.db.executescript(
+                        f"BEGIN;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;"
+                    )
                 except sqlite3.Error:
                     if self.db.in_transaction:
                         self.db.execute("ROLLBACK")
@@ -240,8 +242,16 @@ class Store:
                 " day = excluded.day, selected = excluded.selected, score = excluded.score,"
                 " reason = excluded.reason, decided_at = excluded.decided_at",
                 (
-                    (m.arxiv_id, m.version, m.topic, m.day.isoformat(), int(m.selected),
-                     m.score, m.reason, now)
+                    (
+                        m.arxiv_id,
+                        m.version,
+                        m.topic,
+                        m.day.isoformat(),
+                        int(m.selected),
+                        m.score,
+                        m.reason,
+                        now,
+                    )
                     for m in matches
                 ),
             )
@@ -272,7 +282,13 @@ class Store:
             paper = _paper_from_row(row[: len(_PAPER_COLUMN_LIST)])
             version, score, reason, decided_at, announce_type = row[len(_PAPER_COLUMN_LIST) :]
             match = Match(
-                paper.arxiv_id, version, topic, day, True, score, reason,
+                paper.arxiv_id,
+                version,
+                topic,
+                day,
+                True,
+                score,
+                reason,
                 datetime.fromisoformat(decided_at),
             )
             result.append((paper, match, AnnounceType(announce_type)))
@@ -297,7 +313,13 @@ class Store:
         if row is None:
             return None
         return Writeup(
-            arxiv_id, version, language, model, prompt_version, row[0], row[1],
+            arxiv_id,
+            version,
+            language,
+            model,
+            prompt_version,
+            row[0],
+            row[1],
             tuple(json.loads(row[2])),
         )
 
@@ -307,8 +329,17 @@ class Store:
                 "INSERT OR REPLACE INTO writeups (arxiv_id, version, model, prompt_version,"
                 " language, translation, summary, takeaways, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (w.arxiv_id, w.version, w.model, w.prompt_version, w.language, w.translation,
-                 w.summary, json.dumps(list(w.takeaways), ensure_ascii=False), _now()),
+                (
+                    w.arxiv_id,
+                    w.version,
+                    w.model,
+                    w.prompt_version,
+                    w.language,
+                    w.translation,
+                    w.summary,
+                    json.dumps(list(w.takeaways), ensure_ascii=False),
+                    _now(),
+                ),
             )
 
     def figures_of(self, arxiv_id: str, version: int) -> tuple[Figure, ...]:
@@ -324,7 +355,8 @@ class Store:
     def start_run(self, command: str, source: str) -> int:
         with self.transaction() as db:
             cursor = db.execute(
-                "INSERT INTO runs (command, source, started_at, status) VALUES (?, ?, ?, 'running')",
+                "INSERT INTO runs (command, source, started_at, status)"
+                " VALUES (?, ?, ?, 'running')",
                 (command, source, _now()),
             )
         return int(cursor.lastrowid or 0)
@@ -347,8 +379,19 @@ class Store:
 
 
 _PAPER_COLUMN_LIST: Sequence[str] = (
-    "arxiv_id", "version", "title", "authors", "abstract", "categories", "comment",
-    "journal_ref", "doi", "published", "updated", "announced", "withdrawn",
+    "arxiv_id",
+    "version",
+    "title",
+    "authors",
+    "abstract",
+    "categories",
+    "comment",
+    "journal_ref",
+    "doi",
+    "published",
+    "updated",
+    "announced",
+    "withdrawn",
 )
 _PAPER_COLUMNS = ", ".join(_PAPER_COLUMN_LIST)
 _PAPER_COLUMNS_P = ", ".join(f"p.{c}" for c in _PAPER_COLUMN_LIST)
@@ -356,15 +399,38 @@ _PAPER_COLUMNS_P = ", ".join(f"p.{c}" for c in _PAPER_COLUMN_LIST)
 
 def _paper_values(p: Paper) -> tuple[Any, ...]:
     return (
-        p.arxiv_id, p.version, p.title, json.dumps(list(p.authors), ensure_ascii=False),
-        p.abstract, json.dumps(list(p.categories)), p.comment, p.journal_ref, p.doi,
-        _iso(p.published), _iso(p.updated), _iso(p.announced), int(p.withdrawn),
+        p.arxiv_id,
+        p.version,
+        p.title,
+        json.dumps(list(p.authors), ensure_ascii=False),
+        p.abstract,
+        json.dumps(list(p.categories)),
+        p.comment,
+        p.journal_ref,
+        p.doi,
+        _iso(p.published),
+        _iso(p.updated),
+        _iso(p.announced),
+        int(p.withdrawn),
     )
 
 
 def _paper_from_row(row: Sequence[Any]) -> Paper:
-    (arxiv_id, version, title, authors, abstract, categories, comment, journal_ref, doi,
-     published, updated, announced, withdrawn) = row
+    (
+        arxiv_id,
+        version,
+        title,
+        authors,
+        abstract,
+        categories,
+        comment,
+        journal_ref,
+        doi,
+        published,
+        updated,
+        announced,
+        withdrawn,
+    ) = row
     return Paper(
         arxiv_id=arxiv_id,
         version=version,
