@@ -1,5 +1,5 @@
 # The targets CI runs (`.ci/run` is `make ci` without make).
-.PHONY: install lint test ci bench
+.PHONY: install lint test ci bench docs
 
 install:
 	python3 -m pip install -e '.[dev]'
@@ -16,3 +16,6 @@ ci:
 
 bench:
 	python benchmarks/bench_pipeline.py
+
+docs:
+	python docs/cli_reference.py

@@ -1,3 +1,3 @@
 from papertide.cli import main
 
-main()
+main(prog_name="papertide")

@@ -103,6 +103,10 @@ def main(ctx: click.Context, config_file: Path | None) -> None:
       papertide init                 # write a commented papertide.toml
       papertide run --from feed.xml  # import, select, publish to ./site
       papertide serve                # preview the site on http://127.0.0.1:8000
+
+    \b
+    Exit codes: 0 success; 1 a papertide error (bad config or input file,
+    store in use, ...), explained in one line on stderr; 2 a usage error.
     """
     ctx.obj = config_file
 

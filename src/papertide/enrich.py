@@ -521,7 +521,7 @@ def _known_venue(
     year = _year_of(m)
     span_end = m.end()
     if year is None:
-        year, span_end = _nearby_year(comment, m, end, context_start)
+        year, span_end = _nearby_year(comment, m, start, end)
     sentence = comment[context_start:end]
     at_sign = comment[context_start : m.start()].rstrip().endswith("@")  # "LM4Plan@ICML 2026"
     workshop = bool(m.group("w") or _WORKSHOP.search(sentence) or at_sign)
@@ -538,9 +538,7 @@ def _known_venue(
     return _Venue(" ".join(parts), m.start(), span_end)
 
 
-def _nearby_year(
-    comment: str, m: re.Match[str], end: int, context_start: int
-) -> tuple[str | None, int]:
+def _nearby_year(comment: str, m: re.Match[str], start: int, end: int) -> tuple[str | None, int]:
     """The year of a venue named without one, and where its statement then ends.
 
     "European Conference on Computer Vision (ECCV 2026)", "(ECCV), 2026", "WACV ... WACV 2026"
@@ -554,7 +552,7 @@ def _nearby_year(
     if later and (gap_break is None or gap_break.start() >= later.start()):
         closing = re.match(r"\s*\)", comment[later.end() : end])
         return later.group(0), later.end() + (closing.end() if closing else 0)
-    earlier = _ANY_YEAR.findall(comment[context_start : m.start()])
+    earlier = _ANY_YEAR.findall(comment[start : m.start()])
     return (earlier[-1] if earlier else None), m.end()
 
 
