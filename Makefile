@@ -5,7 +5,7 @@ install:
 	python3 -m pip install -e '.[dev]'
 
 lint:
-	ruff check src tests
+	ruff check src tests benchmarks docs
 	mypy src/papertide
 
 test:

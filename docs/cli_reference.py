@@ -20,7 +20,11 @@ def reference() -> str:
     blocks = []
     for command in ("", "init", "run", "import", "build", "serve", "status"):
         args = [command, "--help"] if command else ["--help"]
-        text = CliRunner().invoke(main, args, prog_name="papertide", terminal_width=100).stdout.rstrip()
+        text = (
+            CliRunner()
+            .invoke(main, args, prog_name="papertide", terminal_width=100)
+            .stdout.rstrip()
+        )
         title = f"papertide {command}".strip()
         blocks.append(f"### `{title}`\n\n```text\n{text}\n```\n")
     return "\n".join(blocks)

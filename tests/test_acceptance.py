@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from test_cli import Page
 
 from papertide.cli import main
-from test_cli import Page
 
 RSS = "arxiv/rss/aioarxiv_jmmeus/rss_mock_feed.xml"
 BULK = "arxiv/bulk/papers_2026-06-16_to_07-01.jsonl"

@@ -22,7 +22,7 @@ from rich.text import Text
 from papertide import __version__
 from papertide.config import DEFAULT_CONFIG, Config, config_path, load_config, starter_config
 from papertide.errors import PapertideError
-from papertide.pipeline import RunSummary, run
+from papertide.pipeline import RunSummary, Tracker, run
 from papertide.store import Store
 
 T = TypeVar("T")
@@ -38,7 +38,7 @@ NO_LIVE_SOURCE = (
 )
 
 
-def _track(progress: Progress) -> Callable[[Iterable[T], str, int | None], Iterator[T]]:
+def _track(progress: Progress) -> Tracker:
     def track(items: Iterable[T], label: str, total: int | None) -> Iterator[T]:
         task = progress.add_task(label, total=total)
         for item in items:

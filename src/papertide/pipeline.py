@@ -8,11 +8,11 @@ for twice.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from papertide.config import Config
 from papertide.enrich import find_links
@@ -34,8 +34,12 @@ from papertide.store import Store, UpsertCounts
 from papertide.write import PROMPT_VERSION, Writer, disabled_note, make_writer
 
 T = TypeVar("T")
-# Wraps an iterable to report progress: track(items, label, total) yields the same items.
-Tracker = Callable[[Iterable[T], str, int | None], Iterable[T]]
+
+
+class Tracker(Protocol):
+    """Reports progress over an iterable: yields the same items, in order."""
+
+    def __call__(self, items: Iterable[T], label: str, total: int | None) -> Iterable[T]: ...
 
 
 def no_progress(items: Iterable[T], label: str, total: int | None) -> Iterable[T]:
@@ -63,7 +67,7 @@ class RunSummary:
         )
 
 
-def load_sources(paths: Sequence[Path], track: Tracker[Path] = no_progress) -> list[Paper]:
+def load_sources(paths: Sequence[Path], track: Tracker = no_progress) -> list[Paper]:
     """Parse every input file completely before anything is stored, so a bad file changes
     nothing."""
     papers: list[Paper] = []
@@ -73,7 +77,7 @@ def load_sources(paths: Sequence[Path], track: Tracker[Path] = no_progress) -> l
 
 
 def select_pending(
-    store: Store, topics: Sequence[Topic], track: Tracker[tuple[Paper, list[str]]] = no_progress
+    store: Store, topics: Sequence[Topic], track: Tracker = no_progress
 ) -> tuple[int, int]:
     """Decide every (paper, topic) pair the store has no decision for; re-decide a topic whose
     definition changed. Returns (decisions made, of which selected)."""
@@ -96,7 +100,7 @@ def write_pending(
     topics: Sequence[Topic],
     writer: Writer,
     language: str,
-    track: Tracker[tuple[Paper, Match, Topic]] = no_progress,
+    track: Tracker = no_progress,
 ) -> int:
     """One LLM call per selected paper version that has no write-up yet."""
     todo = []
@@ -158,7 +162,7 @@ def digests(
 
 
 def publish(
-    store: Store, config: Config, writer: Writer | None, track: Tracker[Digest] = no_progress
+    store: Store, config: Config, writer: Writer | None, track: Tracker = no_progress
 ) -> BuildResult:
     topics = config.topic_records()
     archives = [TopicArchive(t, tuple(store.topic_days(t.slug))) for t in topics]
@@ -178,7 +182,7 @@ def run(
     config: Config,
     sources: Sequence[Path] = (),
     command: str = "run",
-    track: Tracker[object] = no_progress,
+    track: Tracker = no_progress,
     build: bool = True,
 ) -> RunSummary:
     """Import the given files (if any), select, write and publish; record the run."""
