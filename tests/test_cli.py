@@ -213,3 +213,52 @@ def test_help_has_examples_for_every_command() -> None:
         assert result.exit_code == 0
         assert "Example" in result.stdout, command
     assert "0.1.0" in CliRunner().invoke(main, ["--version"]).stdout
+
+
+def test_serve_previews_the_built_site_on_localhost(project: Path) -> None:
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    papertide(project, "run", "--from", str(project / "day1-2.jsonl"))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "papertide",
+            "--config",
+            str(project / "config.toml"),
+            "serve",
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                url = f"http://127.0.0.1:{port}/i2i/2026-06-16.html"
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    body = response.read().decode("utf-8")
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.2)
+        assert "Unpaired Image-to-Image Translation with Contrastive Cycles" in body
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_serve_without_a_site_says_what_to_do(project: Path) -> None:
+    code, _, err = papertide(project, "serve")
+    assert code == 1
+    assert "no site built yet; run `papertide build` first" in err
