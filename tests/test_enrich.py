@@ -261,12 +261,18 @@ def test_links_keep_every_letter_and_balanced_parentheses() -> None:
             "ICML 2026",
         ),
         ("Accepted at The 19th European Conference on Computer Vision (ECCV), 2026", "ECCV 2026"),
-        ("Accepted at the IEEE Winter Conference on Applications of Computer Vision, WACV 2026", "WACV 2026"),
+        (
+            "Accepted at the IEEE Winter Conference on Applications of Computer Vision, WACV 2026",
+            "WACV 2026",
+        ),
         ("2026 IEEE International Conference on Robotics and Automation(ICRA)", "ICRA 2026"),
         ("Accepted at The ACM Web Conference 2026 (WWW '26)", "WWW 2026"),
         ("Accepted by SIGGRAPH Asia 2025", "SIGGRAPH Asia 2025"),
         ("Accepted to Robotics: Science and Systems (RSS) 2026", "RSS 2026"),
-        ("8 pages. Accepted for publication in IEEE Robotics and Automation Letters (RA-L)", "IEEE RA-L"),
+        (
+            "8 pages. Accepted for publication in IEEE Robotics and Automation Letters (RA-L)",
+            "IEEE RA-L",
+        ),
         ("Accepted by International Journal of Computer Vision (IJCV), 2026", "IJCV 2026"),
         # venues that are not on the list, named by the acronym the authors give
         (
@@ -274,29 +280,49 @@ def test_links_keep_every_letter_and_balanced_parentheses() -> None:
             "(SMC 2026)",
             "IEEE SMC 2026",
         ),
-        ("IEEE Conf. on Computers, Software, and Applications (COMPSAC), 2026", "IEEE COMPSAC 2026"),
+        (
+            "IEEE Conf. on Computers, Software, and Applications (COMPSAC), 2026",
+            "IEEE COMPSAC 2026",
+        ),
         ("Advances in Visual Computing (ISVC 2025)", "ISVC 2025"),
         ("accepted version (L-CSS 2026)", "L-CSS 2026"),
         ("SOICT 2025", "SOICT 2025"),
         ("Accepted for MIUA2016", "MIUA 2016"),
         ("Accepted at CONCUR'26", "CONCUR 2026"),
         # ... or in their own words
-        ("Accepted by the Journal of the American Medical Informatics Association", "Journal of the American Medical Informatics Association"),
-        ("Accepted for publication in npj Digital Medicine. 20 pages, 6 figures", "npj Digital Medicine"),
+        (
+            "Accepted by the Journal of the American Medical Informatics Association",
+            "Journal of the American Medical Informatics Association",
+        ),
+        (
+            "Accepted for publication in npj Digital Medicine. 20 pages, 6 figures",
+            "npj Digital Medicine",
+        ),
         ("Accepted to Publication at 2026 IEEE Mercon", "IEEE Mercon 2026"),
         ("Accepted to publication in Entropy on June 24, 2026", "Entropy 2026"),
         ("Published in Nature 651, 914-919 (2026)", "Nature 2026"),
-        ("Accepted in 30th Conference on Medical Image Understanding and Analysis", "Conference on Medical Image Understanding and Analysis"),
-        ("This paper has been accpeted by IEEE Transactions on Networking", "IEEE Transactions on Networking"),
-        ("Acceted poster at https://2026.eswc-conferences.org/program/accepted-papers/poster-demo/ 23rd European Semantic Web Conference (Satellite Event)", "European Semantic Web Conference"),
+        (
+            "Accepted in 30th Conference on Medical Image Understanding and Analysis",
+            "Conference on Medical Image Understanding and Analysis",
+        ),
+        (
+            "This paper has been accpeted by IEEE Transactions on Networking",
+            "IEEE Transactions on Networking",
+        ),
+        (
+            "Acceted poster at https://2026.eswc-conferences.org/program/accepted-papers/"
+            "poster-demo/ 23rd European Semantic Web Conference (Satellite Event)",
+            "European Semantic Web Conference",
+        ),
         # an acceptance wins over a submission named first
         (
-            "10 pages, submitted to COLM 2026 (under review) and accepted by the AI4Law workshop at ICML",
+            "10 pages, submitted to COLM 2026 (under review) and accepted by the AI4Law "
+            "workshop at ICML",
             "ICML Workshop",
         ),
         ("Submitted Version. Accepted at MICCAI 2026", "MICCAI 2026"),
     ],
-)  # fmt: skip
+)
 def test_venue_is_picked_out_of_the_comment(comment: str, expected: str) -> None:
     assert find_venue(comment) == expected
     assert find_links(paper(comment=comment)).venue == expected
