@@ -27,3 +27,12 @@ class StoreError(PapertideError):
 
 class LockedError(StoreError):
     """Another papertide run holds the store's lock."""
+
+
+class MalformedInputError(InputError):
+    """The material is damaged or incomplete (malformed or truncated XML): fetching it again
+    may help."""
+
+
+class ArxivUnreachableError(PapertideError):
+    """arXiv did not answer (or kept refusing) within the bounded wait."""
