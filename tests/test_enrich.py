@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import pytest
 
 from papertide.enrich import find_links, find_venue, highlight_venue
+from papertide.fetch import read_papers
 from papertide.records import Paper
 
 
@@ -431,22 +431,7 @@ def _bulk_papers(shared_data: Path) -> list[Paper]:
     path = shared_data / "arxiv" / "bulk" / "papers_2026-06-16_to_07-01.jsonl"
     if not path.is_file():
         pytest.skip(f"bulk export not found at {path}")
-    papers = []
-    with path.open(encoding="utf-8") as lines:
-        for line in lines:
-            row = json.loads(line)
-            papers.append(
-                Paper(
-                    arxiv_id=row["id"],
-                    version=1,
-                    title=row["title"],
-                    authors=tuple(row["authors"]),
-                    abstract=row["summary"],
-                    categories=tuple(row["categories"]),
-                    comment=row["comment"],
-                )
-            )
-    return papers
+    return read_papers(path)
 
 
 def test_links_and_venues_over_real_announcements(shared_data: Path) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 import pytest
 
 from papertide.errors import QuerySyntaxError
+from papertide.fetch import read_papers
 from papertide.records import Paper
 from papertide.select.query import Document, parse_query
 
@@ -335,22 +335,7 @@ def test_precise_query_avoids_the_older_systems_false_positive() -> None:
 
 
 def load_bulk(path: Path) -> list[Paper]:
-    papers = []
-    with path.open(encoding="utf-8") as f:
-        for line in f:
-            o = json.loads(line)
-            papers.append(
-                Paper(
-                    arxiv_id=o["id"],
-                    version=1,
-                    title=o["title"],
-                    authors=tuple(o["authors"]),
-                    abstract=o["summary"],
-                    categories=tuple(o["categories"]),
-                    comment=o["comment"],
-                )
-            )
-    return papers
+    return read_papers(path)
 
 
 def test_queries_over_two_weeks_of_real_papers(shared_data: Path) -> None:
