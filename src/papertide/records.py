@@ -96,7 +96,11 @@ class Topic:
     description: str = ""
     query: str = ""
     categories: tuple[str, ...] = ()
-    examples: tuple[str, ...] = ()
+    examples: tuple[str, ...] = ()  # arXiv ids of papers on the topic
+    negative_examples: tuple[str, ...] = ()  # arXiv ids of papers that are not
+    example_texts: tuple[str, ...] = ()  # titles or abstracts on the topic
+    exclude: tuple[str, ...] = ()  # keyword queries that rule a paper out
+    threshold: float = 0.5  # a paper is selected when its score reaches this
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +150,8 @@ class Writeup:
     translation: str
     summary: str
     takeaways: tuple[str, ...]
+    # Checks that found something, e.g. "numbers not in the abstract: 42" (see write.validate).
+    flags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +166,7 @@ class Figure:
     caption: str
     page: int
     path: str  # image file, relative to the site's root
+    box: tuple[float, float, float, float] | None = None  # on the page, in points, top-left origin
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +179,7 @@ class DigestEntry:
     links: Links
     writeup: Writeup | None = None
     figures: tuple[Figure, ...] = ()
+    writeup_failure: str | None = None  # why the last write-up attempt failed, if it did
 
 
 @dataclass(frozen=True, slots=True)

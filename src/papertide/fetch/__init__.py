@@ -27,6 +27,7 @@ FORMATS = {
     "rss": "arXiv RSS",
     "oai": "OAI-PMH",
     "jsonl": "JSONL",
+    "snapshot": "arXiv metadata snapshot",
 }
 _ROOT_FORMATS = {"feed": "atom", "rss": "rss", "OAI-PMH": "oai"}
 _SNIFF_BYTES = 4096
@@ -57,7 +58,7 @@ class FileSource:
 
     def papers(self) -> Iterator[Paper]:
         origin = str(self.path)
-        if self.format == "jsonl":
+        if self.format in ("jsonl", "snapshot"):
             try:
                 with self.path.open("rb") as lines:
                     yield from parse_jsonl(lines, origin)
@@ -73,7 +74,8 @@ class FileSource:
 
 
 def detect_format(path: Path) -> str:
-    """``"atom"``, ``"rss"``, ``"oai"`` or ``"jsonl"``, judged from the start of the file."""
+    """``"atom"``, ``"rss"``, ``"oai"``, ``"jsonl"`` or ``"snapshot"`` (JSON lines in the
+    format of arXiv's metadata snapshot), judged from the start of the file."""
     _check_file(path)
     try:
         with path.open("rb") as file:
@@ -84,7 +86,8 @@ def detect_format(path: Path) -> str:
     if not head:
         raise InputError(f"{path}: the file is empty; fetch or export it again")
     if head.startswith(b"{"):
-        return "jsonl"
+        first = head.split(b"\n", 1)[0]
+        return "snapshot" if b'"authors_parsed"' in first or b'"versions"' in first else "jsonl"
     if head.startswith(b"<"):
         match = _XML_ROOT.search(head)
         root = match.group(1).decode("ascii", "replace") if match else ""

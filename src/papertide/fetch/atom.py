@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from xml.etree.ElementTree import Element
 
 from papertide.errors import InputError
@@ -20,8 +21,22 @@ from papertide.fetch.xmlutil import child, children, local_name, parse_xml, text
 from papertide.records import Paper
 
 
+@dataclass(frozen=True, slots=True)
+class AtomPage:
+    """One page of API results and where it sits in the whole result set."""
+
+    papers: list[Paper]
+    total: int | None  # opensearch:totalResults
+    start: int | None  # opensearch:startIndex
+
+
 def parse_atom(data: bytes, origin: str) -> list[Paper]:
     """Every paper of an arXiv API feed; an error feed (HTTP 400) raises InputError."""
+    return parse_atom_page(data, origin).papers
+
+
+def parse_atom_page(data: bytes, origin: str) -> AtomPage:
+    """``parse_atom`` plus the result-set size and offset a pager needs."""
     root = parse_xml(data, origin)
     if local_name(root) != "feed":
         raise InputError(
@@ -32,7 +47,12 @@ def parse_atom(data: bytes, origin: str) -> list[Paper]:
     for number, entry in enumerate(children(root, "entry"), start=1):
         _raise_if_api_error(entry, origin)
         papers.append(_paper(entry, f"{origin}: entry {number}"))
-    return papers
+    return AtomPage(papers, _number(root, "totalResults"), _number(root, "startIndex"))
+
+
+def _number(root: Element, name: str) -> int | None:
+    text = (text_of(root, name) or "").strip()
+    return int(text) if text.isdigit() else None
 
 
 def _raise_if_api_error(entry: Element, origin: str) -> None:

@@ -69,7 +69,8 @@ def parse_record(record: dict[str, Any], where: str) -> Paper:
         arxiv_id=arxiv_id,
         version=version,
         title=clean_line(title),
-        authors=_authors(record.get("authors"), where),
+        authors=_parsed_authors(record.get("authors_parsed"))
+        or _authors(record.get("authors"), where),
         abstract=clean_abstract(
             _text(record, "summary", where) or _text(record, "abstract", where) or ""
         ),
@@ -140,6 +141,21 @@ def _authors(value: object, where: str) -> tuple[str, ...]:
     if isinstance(value, list) and all(isinstance(name, str) for name in value):
         return tuple(name for name in map(clean_name, value) if name)
     raise InputError(f"{where}: 'authors' must be a list of names or one string")
+
+
+def _parsed_authors(value: object) -> tuple[str, ...]:
+    """The snapshot's ``authors_parsed``: ``[["Last", "First", "Jr"], ...]``; () if unusable."""
+    if not isinstance(value, list):
+        return ()
+    names = []
+    for parts in value:
+        if not (isinstance(parts, list) and all(isinstance(p, str) for p in parts) and parts):
+            return ()
+        last, first, suffix = (list(parts) + ["", ""])[:3]
+        name = clean_name(" ".join(p for p in (first, last) if p.strip()))
+        if name:
+            names.append(f"{name}, {suffix.strip()}" if suffix.strip() else name)
+    return tuple(names)
 
 
 def _categories(value: object, where: str) -> tuple[str, ...]:

@@ -6,6 +6,7 @@ the latest one. The older ``arXiv`` prefix states no versions, so its papers cou
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from xml.etree.ElementTree import Element
@@ -35,12 +36,34 @@ _ERROR_ADVICE = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class OaiPage:
+    """One ListRecords response: its papers and where the list goes on."""
+
+    papers: list[Paper]
+    token: str | None  # the resumption token for the next page; None on the last page
+    complete_size: int | None  # how many records the whole list holds, when stated
+
+
+class OaiProtocolError(InputError):
+    """An OAI-PMH error response other than ``noRecordsMatch``."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
 def parse_oai(data: bytes, origin: str) -> list[Paper]:
     """Every record of an OAI-PMH ListRecords or GetRecord response.
 
     OAI's ``noRecordsMatch`` answer gives no papers; other OAI errors raise InputError.
     Deleted records are skipped.
     """
+    return parse_oai_page(data, origin).papers
+
+
+def parse_oai_page(data: bytes, origin: str) -> OaiPage:
+    """``parse_oai`` plus the resumption token and the list size a harvester needs."""
     root = parse_xml(data, origin)
     if local_name(root) != "OAI-PMH":
         raise InputError(
@@ -49,7 +72,7 @@ def parse_oai(data: bytes, origin: str) -> list[Paper]:
         )
     errors = children(root, "error")
     if any(error.get("code") == "noRecordsMatch" for error in errors):
-        return []
+        return OaiPage([], None, 0)
     if errors:
         _raise_oai_error(errors[0], origin)
     # An Element with no children is falsy, so look the two verbs up one by one.
@@ -66,14 +89,19 @@ def parse_oai(data: bytes, origin: str) -> list[Paper]:
         paper = _paper(record, f"{origin}: record {number}")
         if paper is not None:
             papers.append(paper)
-    return papers
+    token_element = child(container, "resumptionToken")
+    token = None if token_element is None else (token_element.text or "").strip() or None
+    size = None if token_element is None else token_element.get("completeListSize")
+    return OaiPage(papers, token, int(size) if size and size.isdigit() else None)
 
 
 def _raise_oai_error(error: Element, origin: str) -> None:
     code = error.get("code", "unknown")
     message = clean_line("".join(error.itertext())).rstrip(".")
     advice = _ERROR_ADVICE.get(code, "correct the request")
-    raise InputError(f"{origin}: OAI-PMH error {code}: {message}; {advice} and fetch again")
+    raise OaiProtocolError(
+        f"{origin}: OAI-PMH error {code}: {message}; {advice} and fetch again", code
+    )
 
 
 def _paper(record: Element, where: str) -> Paper | None:

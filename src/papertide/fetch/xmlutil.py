@@ -9,19 +9,19 @@ from defusedxml import (  # type: ignore[import-untyped, unused-ignore]
     ElementTree,
 )
 
-from papertide.errors import InputError
+from papertide.errors import InputError, MalformedInputError
 
 
 def parse_xml(data: bytes, origin: str) -> Element:
     """Parse a whole XML document; InputError naming ``origin``, line and column if malformed."""
     if not data.strip():
-        raise InputError(f"{origin}: the file is empty; fetch it again")
+        raise MalformedInputError(f"{origin}: the file is empty; fetch it again")
     try:
         root: Element = ElementTree.fromstring(data)
     except ParseError as error:
         line, column = error.position
         reason = str(error).split(":", 1)[0]
-        raise InputError(
+        raise MalformedInputError(
             f"{origin}: line {line}, column {column + 1}: malformed XML ({reason}); "
             "the file is damaged or incomplete — fetch it again"
         ) from None

@@ -6,12 +6,15 @@ GitHub Pages, or behind any web server, and it loads nothing from another host.
 Layout::
 
     index.html                 every topic's latest day
+    search.html                search over every day (index: static/search-index.js)
     <slug>/index.html          a topic's archive: every day with its count, by month
     <slug>/<YYYY-MM-DD>.html   a topic's day page: one card per paper
-    static/style.css
+    rss.xml atom.xml feed.json, <slug>/rss.xml ...   feeds (with ``base_url``, see feeds.py)
+    static/                    style, scripts, KaTeX (vendored: static/katex/README.md)
 
 Builds are incremental: each file is rendered in memory and written (atomically) only when its
-bytes differ from the file on disk. Nothing is ever deleted.
+bytes differ from the file on disk. The search index and the feeds are built from the digests
+given, so a build meant to keep them complete is given every digest (as the pipeline does).
 """
 
 from __future__ import annotations
@@ -23,12 +26,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
 from papertide.publish import views
+from papertide.publish.feeds import FEEDS_OFF, feed_files
+from papertide.publish.search import search_index
 from papertide.records import Digest, Topic
 
 
@@ -40,6 +46,7 @@ class SiteInfo:
     language: str  # BCP-47 language of translations and summaries, e.g. "zh-CN"
     llm_note: str | None  # when set, LLM write-ups are off and this says why
     generated: datetime  # build time, shown on the index as the update time
+    base_url: str = ""  # absolute address of the site, ending in "/"; "" when unknown
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,7 @@ class BuildResult:
     unchanged: int  # files already identical on disk, left untouched
     out_dir: Path
     removed: int = 0  # pages of an earlier build that no longer exist (prune=True)
+    notes: tuple[str, ...] = ()  # what the build left out and how to turn it on
 
 
 MANIFEST = ".papertide-files"
@@ -82,7 +90,7 @@ def build_site(
     files = render_site(site, archives, digests)
     written = unchanged = removed = 0
     for rel, data in files.items():
-        if _write_if_changed(out_dir / rel, data):
+        if write_if_changed(out_dir / rel, data):
             written += 1
         else:
             unchanged += 1
@@ -97,14 +105,18 @@ def build_site(
                 removed += 1
     else:
         listed |= earlier
-    _write_if_changed(manifest, "".join(f"{rel}\n" for rel in sorted(listed)).encode("utf-8"))
-    return BuildResult(written=written, unchanged=unchanged, out_dir=out_dir, removed=removed)
+    write_if_changed(manifest, "".join(f"{rel}\n" for rel in sorted(listed)).encode("utf-8"))
+    notes = () if site.base_url else (FEEDS_OFF,)
+    return BuildResult(
+        written=written, unchanged=unchanged, out_dir=out_dir, removed=removed, notes=notes
+    )
 
 
 def render_site(
     site: SiteInfo, archives: Sequence[TopicArchive], digests: Iterable[Digest]
 ) -> dict[str, bytes]:
     """Every file of the site as ``{relative path: content}``, without touching the disk."""
+    digests = list(digests)
     topics = _Topics(archives, digests)
     env = _environment()
     files: dict[str, bytes] = {}
@@ -147,6 +159,11 @@ def render_site(
                 older=older,
                 newer=newer,
             )
+    render("search.html", "search.html", "")
+    topic_list = [a.topic for a in archives]
+    files["static/search-index.js"] = search_index(topic_list, digests)
+    if site.base_url:
+        files.update(feed_files(site.base_url, site.title, topic_list, digests))
     for name, data in _static_files():
         files[f"static/{name}"] = data
     return files
@@ -239,16 +256,31 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def _static_files() -> list[tuple[str, bytes]]:
-    static = resources.files("papertide.publish").joinpath("static")
-    return sorted(
-        (item.name, item.read_bytes())
-        for item in static.iterdir()
-        if item.is_file() and not item.name.startswith(".")
-    )
+@functools.cache
+def template(name: str) -> jinja2.Template:
+    """A template of the package (HTML ones autoescaped), for the other publishers."""
+    return _environment().get_template(name)
 
 
-def _write_if_changed(path: Path, data: bytes) -> bool:
+@functools.cache
+def _static_files() -> tuple[tuple[str, bytes], ...]:
+    """The package's static files (KaTeX in a subfolder) as (path below static/, bytes)."""
+    found: list[tuple[str, bytes]] = []
+
+    def walk(folder: Traversable, prefix: str) -> None:
+        for item in folder.iterdir():
+            if item.name.startswith(".") or item.name == "__pycache__":
+                continue
+            if item.is_dir():
+                walk(item, f"{prefix}{item.name}/")
+            elif item.is_file():
+                found.append((prefix + item.name, item.read_bytes()))
+
+    walk(resources.files("papertide.publish").joinpath("static"), "")
+    return tuple(sorted(found))
+
+
+def write_if_changed(path: Path, data: bytes) -> bool:
     """Write ``data`` to ``path`` unless it already holds exactly that; True when written."""
     try:
         if path.read_bytes() == data:

@@ -115,6 +115,7 @@ class CardView:
     journal_ref: str | None
     writeup: Writeup | None
     writeup_lang: str
+    writeup_failure: str | None  # why the last write-up attempt failed (retried next run)
     reason: str
     score: str
     figures: tuple[FigureView, ...]
@@ -186,6 +187,7 @@ def card_view(entry: DigestEntry, language: str, root: str) -> CardView:
         journal_ref=paper.journal_ref,
         writeup=writeup,
         writeup_lang=(writeup.language if writeup and writeup.language else language),
+        writeup_failure=entry.writeup_failure,
         reason=entry.match.reason,
         score=f"{entry.match.score:.2f}",
         figures=tuple(figure_view(f, root) for f in sorted(entry.figures, key=_figure_order)),

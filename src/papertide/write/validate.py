@@ -1,0 +1,206 @@
+"""What the model answered: parsed, validated with pydantic, normalised and checked.
+
+``parse_answer`` either returns a `Draft` that always has the same structure (a trimmed 2–3
+sentence summary, 3–7 un-numbered takeaways) or raises `InvalidAnswer` saying what is wrong, in
+words that can be sent back to the model for its one repair attempt. ``check_draft`` adds the
+flags stored with every write-up: numbers absent from the abstract, LaTeX math not kept.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+MIN_TAKEAWAYS, MAX_TAKEAWAYS = 3, 7
+MAX_SUMMARY_SENTENCES = 3
+# A translation or summary in a CJK language with fewer CJK letters than this (among all
+# letters) is rejected as "not in the language asked for"; technical abstracts keep many Latin
+# names and acronyms, so the bar is well below 1.
+MIN_SCRIPT_RATIO = 0.35
+
+
+class InvalidAnswer(ValueError):
+    """The model's answer is unusable; the message says why (and is shown to the model)."""
+
+
+class _Answer(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    translation: str = Field(min_length=1)
+    summary: str = Field(min_length=1)
+    takeaways: list[str] = Field(min_length=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    translation: str
+    summary: str
+    takeaways: tuple[str, ...]
+
+
+def _json_text(text: str) -> str:
+    """The JSON object in an answer, without the Markdown fences some models add."""
+    text = text.strip()
+    fenced = re.match(r"^```(?:json)?\s*(.*?)\s*```$", text, flags=re.S)
+    if fenced:
+        text = fenced.group(1)
+    if not text.startswith("{"):
+        start, end = text.find("{"), text.rfind("}")
+        if start >= 0 and end > start:
+            text = text[start : end + 1]
+    return text
+
+
+def parse_answer(text: str, language: str, abstract: str = "") -> Draft:
+    """Validate and normalise one answer; raise InvalidAnswer when it cannot be used."""
+    try:
+        data = json.loads(_json_text(text))
+    except json.JSONDecodeError as exc:
+        raise InvalidAnswer(f"the answer is not valid JSON ({exc.msg} at char {exc.pos})") from None
+    if not isinstance(data, dict):
+        raise InvalidAnswer("the answer is JSON but not an object with the three keys")
+    try:
+        answer = _Answer.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'answer'}: {e['msg']}" for e in exc.errors()
+        )
+        raise InvalidAnswer(f"the JSON has the wrong shape ({problems})") from None
+    takeaways = normalise_takeaways(answer.takeaways)
+    if len(takeaways) < MIN_TAKEAWAYS:
+        raise InvalidAnswer(
+            f"'takeaways' has {len(takeaways)} items; give {MIN_TAKEAWAYS} to {MAX_TAKEAWAYS}"
+        )
+    draft = Draft(
+        translation=answer.translation.strip(),
+        summary=trim_summary(answer.summary),
+        takeaways=takeaways,
+    )
+    for field, value in (("translation", draft.translation), ("summary", draft.summary)):
+        ratio = script_ratio(value, language)
+        if ratio is not None and ratio < MIN_SCRIPT_RATIO:
+            raise InvalidAnswer(
+                f"'{field}' is not in the language asked for ({language}): only "
+                f"{ratio:.0%} of its letters are in that language's script"
+            )
+    if abstract and len(draft.translation) < _min_translation(abstract, language):
+        raise InvalidAnswer(
+            f"'translation' has {len(draft.translation)} characters for an abstract of "
+            f"{len(abstract)}: translate the WHOLE abstract, every sentence, not the title"
+        )
+    return draft
+
+
+def _min_translation(abstract: str, language: str) -> int:
+    """The shortest believable translation: CJK text takes about a third of the characters of
+    its English source; other languages about as many."""
+    share = 0.15 if language.lower().split("-")[0] in ("zh", "ja", "ko") else 0.4
+    return int(len(" ".join(abstract.split())) * share)
+
+
+_NUMBERING = re.compile(
+    r"^\s*(?:[-*•·▪–—]\s*|\(?\d{1,2}[.)、:：]\s*|\(\d{1,2}\)\s*|[①-⑳]\s*|"
+    r"(?:Takeaway|要点|要點)\s*\d{1,2}\s*[.:：、]\s*)"
+)
+
+
+def normalise_takeaways(items: list[str]) -> tuple[str, ...]:
+    """Strip the numbering or bullets a model adds (the page numbers them), drop empty items,
+    keep at most MAX_TAKEAWAYS."""
+    cleaned = []
+    for item in items:
+        text = " ".join(str(item).split())
+        text = _NUMBERING.sub("", text, count=1).strip()
+        if text:
+            cleaned.append(text)
+    return tuple(cleaned[:MAX_TAKEAWAYS])
+
+
+# A sentence ends at CJK full stops anywhere, or at . ! ? followed by a space or the end —
+# but not after common abbreviations such as "e.g." or "et al.".
+_SENTENCE_END = re.compile(
+    r"(?<=[。！？])|(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bal\.)(?<!\bvs\.)(?<=[.!?])(?=\s|$)"
+)
+
+
+def split_sentences(text: str) -> list[str]:
+    text = " ".join(text.split())
+    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+
+
+def trim_summary(summary: str) -> str:
+    """At most MAX_SUMMARY_SENTENCES sentences, cut at sentence ends."""
+    sentences = split_sentences(summary)
+    if len(sentences) <= MAX_SUMMARY_SENTENCES:
+        return " ".join(summary.split())
+    kept = sentences[:MAX_SUMMARY_SENTENCES]
+    joiner = "" if any("\u3000" <= ch <= "\u9fff" for ch in kept[0]) else " "
+    return joiner.join(kept)
+
+
+_SCRIPTS = {
+    "zh": ("CJK",),
+    "ja": ("CJK", "HIRAGANA", "KATAKANA"),
+    "ko": ("HANGUL",),
+    "ru": ("CYRILLIC",),
+    "uk": ("CYRILLIC",),
+    "bg": ("CYRILLIC",),
+    "sr": ("CYRILLIC",),
+    "el": ("GREEK",),
+    "ar": ("ARABIC",),
+    "fa": ("ARABIC",),
+    "he": ("HEBREW",),
+    "hi": ("DEVANAGARI",),
+    "th": ("THAI",),
+}
+_MATH = re.compile(r"\$\$.+?\$\$|\$[^$]+\$", flags=re.S)
+
+
+def script_ratio(text: str, language: str) -> float | None:
+    """The share of letters written in the language's script (math and URLs ignored), or None
+    for languages written in the Latin script, where the script says nothing."""
+    scripts = _SCRIPTS.get(language.lower().split("-")[0])
+    if scripts is None:
+        return None
+    text = re.sub(r"https?://\S+", " ", _MATH.sub(" ", text))
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters:
+        return 0.0
+    native = sum(1 for ch in letters if unicodedata.name(ch, "").startswith(scripts))
+    # A Latin word counts once, not once per letter: names and acronyms are kept verbatim.
+    latin_words = len(re.findall(r"[A-Za-z][A-Za-z0-9\-]*", text))
+    return native / (native + latin_words) if native + latin_words else 0.0
+
+
+_NUMBER = re.compile(r"(?<![0-9A-Za-z.])\d+(?:[.,]\d+)*(?:\.\d+)?")
+
+
+def numbers_in(text: str) -> set[str]:
+    """The numbers written with digits, thousands separators removed ("1,024" → "1024")."""
+    found = set()
+    for match in _NUMBER.finditer(_MATH.sub(" ", text)):
+        value = match.group(0).rstrip(".,")
+        if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", value):
+            value = value.replace(",", "")
+        found.add(value)
+    return found
+
+
+def check_draft(draft: Draft, abstract: str, title: str = "") -> tuple[str, ...]:
+    """Flags for the reader and the evaluation: numbers in the summary or takeaways that the
+    abstract does not contain, and LaTeX math of the abstract missing from the translation."""
+    flags = []
+    source = numbers_in(f"{title} {abstract}") | numbers_in(f"{title} {abstract}".replace(",", ""))
+    written = numbers_in(" ".join((draft.summary, *draft.takeaways)))
+    unknown = sorted(written - source, key=lambda n: (len(n), n))
+    if unknown:
+        flags.append("numbers not in the abstract: " + ", ".join(unknown))
+    squeeze = re.compile(r"\s+")
+    translated = squeeze.sub("", draft.translation)
+    lost = [m for m in _MATH.findall(abstract) if squeeze.sub("", m) not in translated]
+    if lost:
+        flags.append("math not kept verbatim: " + " ".join(lost[:3]))
+    return tuple(flags)

@@ -1,0 +1,159 @@
+"""A local HTTP server (127.0.0.1 only) that speaks the OpenAI chat-completions protocol.
+
+By default it answers like a well-behaved model: a Chinese write-up as JSON, built from the
+abstract it was sent (keeping its math and numbers), in the response shape OpenAI documents
+(``choices[0].message.content``, ``usage``). Tests queue faults for the next requests: HTTP
+errors with headers, garbage, JSON of the wrong shape, English text, a slow answer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+Reply = tuple[int, dict[str, str], bytes]
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+
+    @property
+    def user_text(self) -> str:
+        return "\n".join(m["content"] for m in self.body["messages"] if m["role"] == "user")
+
+    @property
+    def system_text(self) -> str:
+        return "\n".join(m["content"] for m in self.body["messages"] if m["role"] == "system")
+
+
+def abstract_of(request: dict[str, Any]) -> str:
+    user = request["messages"][1]["content"]
+    found = re.search(r"Abstract:\n(.*?)\n</paper>", user, flags=re.S)
+    return found.group(1) if found else ""
+
+
+def chinese_writeup(request: dict[str, Any]) -> dict[str, Any]:
+    """What a good model answers: Chinese text keeping the abstract's math and numbers."""
+    abstract = abstract_of(request)
+    math = " ".join(re.findall(r"\$[^$]+\$", abstract))
+    numbers = re.findall(r"\d+(?:[.,]\d+)*%?", abstract)
+    figure = numbers[0] if numbers else "多项"
+    return {
+        "translation": "本文研究了图像到图像的转换问题，并提出了一种新的方法。"
+        * (1 + len(abstract) // 80)
+        + math,
+        "summary": f"本文提出一种新方法。该方法在基准上提升了{figure}。结果表明方法有效。",
+        "takeaways": ["1. 提出了新的方法", "2. 保持场景布局", f"3. 指标提升{figure}"],
+    }
+
+
+def completion(content: str, prompt_tokens: int = 412, completion_tokens: int = 236) -> bytes:
+    body = {
+        "id": "chatcmpl-test",
+        "object": "chat.completion",
+        "created": 1781596800,
+        "model": "test-model",
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": content},
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
+    }
+    return json.dumps(body, ensure_ascii=False).encode()
+
+
+def ok(content: str) -> Callable[[dict[str, Any]], Reply]:
+    return lambda request: (200, {}, completion(content))
+
+
+def error(status: int, message: str, headers: dict[str, str] | None = None) -> Callable[..., Reply]:
+    payload = json.dumps({"error": {"message": message, "type": "test", "code": status}})
+    return lambda request: (status, headers or {}, payload.encode())
+
+
+def slow(seconds: float) -> Callable[[dict[str, Any]], Reply]:
+    def reply(request: dict[str, Any]) -> Reply:
+        time.sleep(seconds)
+        return 200, {}, completion(json.dumps(chinese_writeup(request), ensure_ascii=False))
+
+    return reply
+
+
+@dataclass
+class FakeLLM:
+    url: str = ""
+    received: list[Received] = field(default_factory=list)
+    queue: deque[Callable[[dict[str, Any]], Reply]] = field(default_factory=deque)
+    default: Callable[[dict[str, Any]], Reply] = field(
+        default=lambda request: (
+            200,
+            {},
+            completion(json.dumps(chinese_writeup(request), ensure_ascii=False)),
+        )
+    )
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def then(self, *replies: Callable[[dict[str, Any]], Reply]) -> None:
+        self.queue.extend(replies)
+
+    @property
+    def calls(self) -> int:
+        return len(self.received)
+
+
+@contextmanager
+def fake_llm() -> Iterator[FakeLLM]:
+    state = FakeLLM()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - the http.server API
+            length = int(self.headers.get("Content-Length") or 0)
+            body = json.loads(self.rfile.read(length))
+            with state.lock:
+                state.received.append(Received(self.path, dict(self.headers), body))
+                reply = state.queue.popleft() if state.queue else state.default
+            if self.path != "/v1/chat/completions":
+                reply = error(404, f"no route {self.path}")
+            status, headers, payload = reply(body)
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            # The client may have given up waiting (a timeout test).
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                self.wfile.write(payload)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return None
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    state.url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
