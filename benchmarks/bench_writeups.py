@@ -97,6 +97,8 @@ def main() -> int:
             results.append((paper, writeup, used, seconds, out_tokens, problem))
             state = "failed" if writeup is None else ("repaired" if used > 1 else "ok")
             print(f"  {paper.arxiv_id}: {state}, {used} call(s), {seconds:.1f} s, {out_tokens} tok")
+            if problem:
+                print(f"    {problem[:300]}")
         first_calls = writer.usage.calls
         # The re-run: everything is cached, so no paper is missing and nothing is called.
         todo = missing(store, ((p, None) for p in papers), writer, language, PROMPT_VERSION)
@@ -148,7 +150,9 @@ def main() -> int:
     )
     print(f"peer digest, same papers: {peer_unknown}/{n} with numbers not in the abstract")
     per_paper_in, per_paper_out = u.prompt_tokens / n, u.completion_tokens / n
-    daily = args.papers_per_day * (per_paper_in * args.price_in + per_paper_out * args.price_out)
+    daily = (
+        args.papers_per_day * (per_paper_in * args.price_in + per_paper_out * args.price_out) / 1000
+    )
     print(
         f"cost estimate: {args.papers_per_day} papers/day × ({per_paper_in:.0f} × "
         f"{args.price_in}/1k + {per_paper_out:.0f} × {args.price_out}/1k) = {daily:.4f} per day"

@@ -40,7 +40,7 @@ class Received:
 
 def abstract_of(request: dict[str, Any]) -> str:
     user = request["messages"][1]["content"]
-    found = re.search(r"Abstract:\n(.*?)\n</paper>", user, flags=re.S)
+    found = re.search(r"<abstract>\n(.*?)\n</abstract>", user, flags=re.S)
     return found.group(1) if found else ""
 
 

@@ -64,7 +64,7 @@ def test_slug_is_derived_from_the_name_when_omitted(tmp_path: Path) -> None:
             '[[topics]]\nname = "A"\nquery = "abs:(image OR"\n',
             "topics[0] (A).query: invalid query:",
         ),
-        ('[[topics]]\nname = "A"\n', "topics[0] (A): needs a 'description', a keyword 'query' or 'examples'"),
+        ('[[topics]]\nname = "A"\n', "topics[0] (A): needs a 'description'"),
         (
             '[[topics]]\nname = "A"\nquery = "abs:x"\n[[topics]]\nname = "a"\nquery = "abs:y"\n',
             "two topics share the slug 'a'",

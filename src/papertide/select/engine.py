@@ -192,7 +192,7 @@ class Selection:
                     yield match
 
 
-Pending = list[tuple[Paper, list[str]]]
+Pending = Iterable[tuple[Paper, list[str]]]
 
 
 def select_pending(
@@ -214,9 +214,11 @@ def select_pending(
         fp = fingerprint(topic, model)
         if store.topic_fingerprint(topic.slug) != fp:
             store.reset_topic(topic.slug, fp)
-    pending = list(store.pending_selection([t.slug for t in topics]))
-    if not pending:
+    slugs = [t.slug for t in topics]
+    total = store.count_pending_selection(slugs)
+    if not total:
         return 0, 0  # nothing to judge: the model is not even loaded
+    pending = store.pending_selection(slugs)
     selection = Selection(
         store,
         embedder_factory(settings.embedder, settings.embedder_model),
@@ -226,7 +228,7 @@ def select_pending(
     prepared = selection.prepare(topics, warn=warn)
     decided = selected = 0
     batch: list[Match] = []
-    for match in selection.decide(prepared, track(pending, "Selecting", len(pending))):
+    for match in selection.decide(prepared, track(pending, "Selecting", total)):
         batch.append(match)
         if len(batch) >= 1000:
             store.save_matches(batch)

@@ -246,19 +246,47 @@ class Store:
     def count_papers(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM papers").fetchone()[0])
 
-    def pending_selection(self, topics: Sequence[str]) -> Iterator[tuple[Paper, list[str]]]:
-        """Each paper whose latest version still lacks a decision for some of the topics."""
-        decided: dict[str, set[str]] = {}
-        for arxiv_id, topic in self.db.execute(
-            "SELECT m.arxiv_id, m.topic FROM matches m JOIN papers p"
-            " ON p.arxiv_id = m.arxiv_id AND p.version = m.version"
-        ):
-            decided.setdefault(arxiv_id, set()).add(topic)
-        for row in self.db.execute(f"SELECT {_PAPER_COLUMNS} FROM papers ORDER BY arxiv_id"):
-            done = decided.get(row[0], set())
-            missing = [t for t in topics if t not in done]
-            if missing:
-                yield _paper_from_row(row), missing
+    def pending_selection(
+        self, topics: Sequence[str], chunk: int = 500
+    ) -> Iterator[tuple[Paper, list[str]]]:
+        """Each paper whose latest version still lacks a decision for some of the topics.
+
+        Read in chunks, so a store of any size is judged in little memory, and decisions
+        saved while iterating are seen by the chunks that follow."""
+        last = ""
+        while True:
+            rows = self.db.execute(
+                f"SELECT {_PAPER_COLUMNS} FROM papers WHERE arxiv_id > ? ORDER BY arxiv_id LIMIT ?",
+                (last, chunk),
+            ).fetchall()
+            if not rows:
+                return
+            last = rows[-1][0]
+            decided: dict[str, set[str]] = {}
+            for arxiv_id, topic in self.db.execute(
+                "SELECT m.arxiv_id, m.topic FROM matches m JOIN papers p"
+                " ON p.arxiv_id = m.arxiv_id AND p.version = m.version"
+                f" WHERE m.arxiv_id IN ({', '.join('?' * len(rows))})",
+                [row[0] for row in rows],
+            ):
+                decided.setdefault(arxiv_id, set()).add(topic)
+            for row in rows:
+                done = decided.get(row[0], set())
+                missing = [t for t in topics if t not in done]
+                if missing:
+                    yield _paper_from_row(row), missing
+
+    def count_pending_selection(self, topics: Sequence[str]) -> int:
+        """How many papers `pending_selection` will yield."""
+        if not topics:
+            return 0
+        row = self.db.execute(
+            "SELECT COUNT(*) FROM papers p WHERE (SELECT COUNT(DISTINCT m.topic) FROM matches m"
+            " WHERE m.arxiv_id = p.arxiv_id AND m.version = p.version"
+            f" AND m.topic IN ({', '.join('?' * len(topics))})) < ?",
+            (*topics, len(set(topics))),
+        ).fetchone()
+        return int(row[0])
 
     # --- topics and matches -------------------------------------------------
 

@@ -17,6 +17,20 @@ from papertide.write import model as default_model
 from papertide.write.prompt import Message
 from papertide.write.writer import Completion
 
+# Longest summary and takeaway the grammar allows, in characters (the translation is bounded
+# by max_tokens). Not sent to API endpoints: strict JSON-schema modes reject maxLength.
+SUMMARY_MAX_CHARS = 600
+TAKEAWAY_MAX_CHARS = 200
+
+
+def bounded(schema: dict[str, Any]) -> dict[str, Any]:
+    """The write-up schema with string lengths bounded, for grammar-constrained decoding."""
+    props = dict(schema["properties"])
+    props["summary"] = {**props["summary"], "maxLength": SUMMARY_MAX_CHARS}
+    items = {**props["takeaways"]["items"], "maxLength": TAKEAWAY_MAX_CHARS}
+    props["takeaways"] = {**props["takeaways"], "items": items}
+    return {**schema, "properties": props}
+
 
 def llama_cpp_installed() -> bool:
     return importlib.util.find_spec("llama_cpp") is not None
@@ -54,7 +68,9 @@ class LocalBackend:
         if self._llama is None:
             # Imported by name: llama-cpp-python is an optional extra.
             llama_module: Any = importlib.import_module("llama_cpp")
-            threads = self.config.threads or max(1, os.cpu_count() or 1)
+            # Half the logical cores: llama.cpp gains little from hyper-threads, and on a busy
+            # machine threads waiting on a descheduled sibling slow decoding down many-fold.
+            threads = self.config.threads or max(1, (os.cpu_count() or 2) // 2)
             try:
                 self._llama = llama_module.Llama(
                     model_path=str(self.path),
@@ -71,9 +87,12 @@ class LocalBackend:
         try:
             result = llama.create_chat_completion(
                 messages=messages,
-                response_format={"type": "json_object", "schema": schema},
+                response_format={"type": "json_object", "schema": bounded(schema)},
                 temperature=self.config.temperature,
                 max_tokens=self.config.max_tokens,
+                # Small models tend to loop (the same takeaway again and again, a sentence
+                # repeated until max_tokens); a mild penalty and bounded strings stop that.
+                repeat_penalty=1.1,
             )
         except (ValueError, RuntimeError) as exc:  # e.g. the prompt exceeds the context
             raise WriteupFailedError(f"the local model failed: {exc}") from None

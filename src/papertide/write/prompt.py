@@ -100,9 +100,10 @@ def load_template(version: str = PROMPT_VERSION) -> PromptTemplate:
 
 
 def as_data(text: str) -> str:
-    """The paper's text, unable to close or open the <paper> block it is quoted in."""
+    """The paper's text, unable to close or open the <paper> block (or its <title> and
+    <abstract>) it is quoted in."""
     text = " ".join(text.split())
-    return re.sub(r"<\s*(/?)\s*paper\s*>", r"[\1paper]", text, flags=re.I)
+    return re.sub(r"<\s*(/?)\s*(paper|title|abstract)\s*>", r"[\1\2]", text, flags=re.I)
 
 
 def _topic_line(topic: Topic | None) -> str:
