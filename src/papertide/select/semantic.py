@@ -144,6 +144,15 @@ class SemanticSelector:
         self.query: Query | None = parse_query(topic.query) if topic.query else None
         self.exclusions = tuple(parse_query(term) for term in topic.exclude)
 
+    def needs_vector(self, paper: Paper, document: Document) -> bool:
+        """Whether deciding this paper uses its embedding: not when the topic's categories or
+        exclusions already rule it out, so such papers are never embedded."""
+        if self.vectors is None:
+            return False
+        if self.topic.categories and in_categories(paper, self.topic.categories) is None:
+            return False
+        return not any(e.evaluate(document) is not None for e in self.exclusions)
+
     def decide(self, paper: Paper, document: Document, vector: Vectors | None, day: date) -> Match:
         def match(selected: bool, score: float, reason: str) -> Match:
             return Match(
