@@ -308,3 +308,16 @@ def test_write_command_tries_a_file_without_touching_store_or_site(
     assert all(len(r["takeaways"]) == 3 and r["model"] == "openai:test-model" for r in rows)
     assert "3 written, 0 failed" in stdout and llm.calls == 3
     assert not (project / "store.db").exists() and not (project / "site").exists()
+
+
+def test_import_and_build_never_call_the_llm(project: Path, llm: FakeLLM) -> None:
+    code, out, err = papertide(project, "import", str(project / "papers.jsonl"))
+    assert code == 0, err
+    code, _, err = papertide(project, "build")
+    assert code == 0, err
+    assert llm.calls == 0
+    assert stored(project, "SELECT COUNT(*) FROM writeups") == [(0,)]
+    # The daily job writes what is missing (the papers are already stored).
+    code, out, err = papertide(project, "run", "--from", str(project / "papers.jsonl"))
+    assert code == 0, err
+    assert "0 new" in out and llm.calls == 3

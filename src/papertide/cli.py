@@ -264,7 +264,7 @@ def build(ctx: click.Context) -> None:
     Example:
       papertide build && papertide serve
     """
-    summary = _pipeline(_config(ctx), (), "build", build=True)
+    summary = _pipeline(_config(ctx), (), "build", build=True, write=False)
     stdout.print(summary.line())
 
 

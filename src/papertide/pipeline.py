@@ -32,6 +32,7 @@ from papertide.records import (
     Topic,
     Writeup,
 )
+from papertide.runlog import RunLog, log_path
 from papertide.select import engine
 from papertide.store import LLMUsageRecord, Store, UpsertCounts
 from papertide.write import PROMPT_VERSION, Writer, disabled_note, make_writer
@@ -259,9 +260,13 @@ def run(
     since: date | None = None,
     until: date | None = None,
     force_write: bool = False,
+    write: bool = True,
 ) -> RunSummary:
     """Import the given files (if any) or, with ``harvest``, fetch what arXiv announced since
-    the last harvest; then select, write and publish; record the run."""
+    the last harvest; then select, write and publish; record the run.
+
+    LLM write-ups are made only by a run that publishes (``build``) with ``write``: importing,
+    backfilling and rebuilding never pay for an LLM call."""
     started = time.monotonic()
     # Before the store is touched: a bad (small) file changes nothing.
     papers, large = load_sources(sources, track)
@@ -271,41 +276,69 @@ def run(
     with Store(config.store_path) as store:
         store.lock()
         run_id = store.start_run(command, ", ".join(str(p) for p in sources))
+        log = RunLog(run_id, command)
+        warn = _logging(warn, log)
         try:
-            counts = store.upsert_papers(track(papers, "Storing", len(papers)))
+            with log.stage("store"):
+                counts = store.upsert_papers(track(papers, "Storing", len(papers)))
             fetched = len(papers)
             if large:
-                more = store_large(store, large, track)
+                with log.stage("store"):
+                    more = store_large(store, large, track)
                 counts = _plus(counts, more)
                 fetched += more.new + more.revised + more.unchanged
             if harvest or since:
                 client = client or make_client(config.arxiv)
-                report = (
-                    backfill(store, config, client, since, until, now)
-                    if since
-                    else daily_harvest(store, config, client, now)
-                )
+                with log.stage("fetch"):
+                    report = (
+                        backfill(store, config, client, since, until, now)
+                        if since
+                        else daily_harvest(store, config, client, now)
+                    )
+                log.warnings.extend(report.warnings)
+                if report.unreachable:
+                    log.warn(report.unreachable)
                 counts = _plus(counts, report.counts)
                 fetched += report.received
-            decided, selected = select_pending(
-                store, topics, track, config.select, config.llm, warn
-            )
-            writing = (
-                write_pending(store, topics, writer, config.language, track, force_write)
-                if writer
-                else None
-            )
+            with log.stage("select"):
+                decided, selected = select_pending(
+                    store, topics, track, config.select, config.llm, warn
+                )
+            with log.stage("write"):
+                writing = (
+                    write_pending(store, topics, writer, config.language, track, force_write)
+                    if writer and build and write
+                    else None
+                )
             written = writing.written if writing else 0
             usage = _record_usage(store, run_id, writer, writing, config.llm)
-            figures = run_stage(store, config, track, client, warn) if build else None
-            site = (
-                publish(store, config, writer, track)
-                if build
-                else BuildResult(0, 0, config.output_dir)
-            )
+            with log.stage("figures"):
+                figures = run_stage(store, config, track, client, warn) if build else None
+            with log.stage("publish"):
+                site = (
+                    publish(store, config, writer, track)
+                    if build
+                    else BuildResult(0, 0, config.output_dir)
+                )
         except BaseException as exc:
-            store.finish_run(run_id, "failed", error=str(exc) or type(exc).__name__)
+            error = str(exc) or type(exc).__name__
+            store.finish_run(run_id, "failed", error=error)
+            log.write(log_path(config.store_path), "failed", error)
             raise
+        log.counts = {
+            "fetched": fetched,
+            "new": counts.new,
+            "revised": counts.revised,
+            "unchanged": counts.unchanged,
+            "decided": decided,
+            "selected": selected,
+            "written": written,
+            "writeups_failed": writing.failed if writing else 0,
+            "figures": figures.with_figures if figures else 0,
+            "pages_written": site.written,
+        }
+        log.llm = asdict(usage) if usage else None
+        log.write(log_path(config.store_path), "ok")
         store.finish_run(
             run_id,
             "ok",
@@ -352,6 +385,16 @@ def _record_usage(
     )
     store.record_llm_usage(run_id, **asdict(record))
     return record
+
+
+def _logging(warn: Callable[[str], None], log: RunLog) -> Callable[[str], None]:
+    """``warn``, also noting each warning in the run log."""
+
+    def both(message: str) -> None:
+        log.warn(message)
+        warn(message)
+
+    return both
 
 
 def _plus(a: UpsertCounts, b: UpsertCounts) -> UpsertCounts:
