@@ -33,6 +33,9 @@ def reference() -> str:
         "select",
         "eval relevance",
         "calibrate",
+        "doctor",
+        "backup",
+        "prune",
     ):
         args = [*command.split(), "--help"]
         text = (

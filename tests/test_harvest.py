@@ -119,7 +119,7 @@ def test_daily_run_ingests_the_whole_announcement_once(
     assert (tmp_path / "site" / "index.html").is_file()
 
     code, out, err = papertide(config, "run")  # the same evening again: nothing is announced
-    assert code == 0, err
+    assert code == 4, err  # EXIT_NOTHING_NEW: schedulers can tell it from a failure
     assert len(server.log) == 1  # no second request
     assert "arXiv has announced nothing new since the 2024-11-28 listing" in out
     assert "0 fetched" in out and stored(tmp_path) == 1504

@@ -1,7 +1,8 @@
 """The command line: a thin layer over the pipeline.
 
 Progress goes to stderr, results to stdout. Exit codes: 0 success, 1 a papertide error
-(bad config or input, locked store, ...), 2 a usage error.
+(bad config or input, locked store, ...), 2 a usage error, 3 arXiv unreachable, 4 nothing
+announced since the last run.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import functools
 import http.server
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -24,6 +25,7 @@ from papertide import __version__
 from papertide.config import DEFAULT_CONFIG, Config, config_path, load_config, starter_config
 from papertide.errors import PapertideError
 from papertide.pipeline import RunSummary, Tracker, run
+from papertide.runlog import log_path
 from papertide.store import Store
 
 T = TypeVar("T")
@@ -33,6 +35,7 @@ stderr = Console(stderr=True, soft_wrap=True, highlight=False, markup=False)
 stdout = Console(highlight=False, soft_wrap=True, markup=False)
 
 EXIT_UNREACHABLE = 3  # arXiv could not be reached: nothing new fetched, site built from the store
+EXIT_NOTHING_NEW = 4  # arXiv announced nothing since the last run: the site is up to date
 
 
 def _track(progress: Progress) -> Tracker:
@@ -68,6 +71,13 @@ def _reports_errors(func: F) -> F:
         except PapertideError as exc:
             stderr.print(Text("error: ", style="bold red") + Text(str(exc)))
             sys.exit(1)
+        except OSError as exc:  # a full disk, a folder that cannot be written, ...
+            where = f"{exc.filename}: " if exc.filename else ""
+            stderr.print(
+                Text("error: ", style="bold red")
+                + Text(f"{where}{exc.strerror or exc}; fix it and run again (nothing is lost)")
+            )
+            sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
 
@@ -96,7 +106,8 @@ def _note(message: str) -> None:
 
 
 def _report_harvest(summary: RunSummary) -> None:
-    """Warnings to stderr; exit code 3 when arXiv stayed unreachable."""
+    """Warnings to stderr; exit code 3 when arXiv stayed unreachable, 4 when it announced
+    nothing since the last run."""
     report = summary.harvest
     if report is None:
         return
@@ -104,6 +115,8 @@ def _report_harvest(summary: RunSummary) -> None:
         stderr.print(Text("warning: ", style="bold yellow") + Text(warning))
     if report.unreachable:
         sys.exit(EXIT_UNREACHABLE)
+    if report.next_due is not None and not (report.counts.new or report.counts.revised):
+        sys.exit(EXIT_NOTHING_NEW)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -129,22 +142,36 @@ def main(ctx: click.Context, config_file: Path | None) -> None:
     \b
     Exit codes: 0 success; 1 a papertide error (bad config or input file,
     store in use, ...), explained in one line on stderr; 2 a usage error;
-    3 arXiv unreachable: nothing new fetched, the site built from the store.
+    3 arXiv unreachable: nothing new fetched, the site built from the store;
+    4 arXiv announced nothing since the last run (a weekend or holiday).
     """
     ctx.obj = config_file
 
 
 @main.command()
 @click.option("--force", is_flag=True, help="Overwrite an existing config file.")
+@click.option(
+    "--schedule",
+    type=click.Choice(["github", "cron"]),
+    help="Set up daily runs: write a GitHub Actions workflow (github) or print a crontab "
+    "line and a systemd timer (cron), for the existing config.",
+)
 @click.pass_context
 @_reports_errors
-def init(ctx: click.Context, force: bool) -> None:
+def init(ctx: click.Context, force: bool, schedule: str | None) -> None:
     """Write a commented starter config with six example topics.
 
+    With --schedule, set up daily runs for the config instead (see "Run it every day").
+
     \b
-    Example:
+    Examples:
       papertide init && papertide run --from rss.xml
+      papertide init --schedule github   # writes .github/workflows/papertide.yml
+      papertide init --schedule cron     # prints a crontab line and a systemd timer
     """
+    if schedule:
+        _init_schedule(_config(ctx), schedule, force)
+        return
     path = config_path(ctx.obj)
     if path.exists() and not force:
         stderr.print(f"{path} already exists; keeping it (use --force to overwrite)")
@@ -152,6 +179,24 @@ def init(ctx: click.Context, force: bool) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(starter_config(), encoding="utf-8")
     stdout.print(f"wrote {path}: edit its [[topics]], then run `papertide run`")
+
+
+def _init_schedule(config: Config, schedule: str, force: bool) -> None:
+    from papertide.schedule import WORKFLOW_PATH, cron_setup, github_workflow
+
+    if schedule == "cron":
+        stdout.print(cron_setup(config), end="")
+        return
+    target = config.base_dir / WORKFLOW_PATH
+    if target.exists() and not force:
+        stderr.print(f"{target} already exists; keeping it (use --force to overwrite)")
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(github_workflow(config), encoding="utf-8")
+    stdout.print(
+        f"wrote {target}: commit it, add the LLM key as a repository secret and set"
+        " Settings -> Pages -> Source to GitHub Actions"
+    )
 
 
 @main.command("run")
@@ -177,7 +222,8 @@ def run_cmd(ctx: click.Context, sources: tuple[Path, ...], force_write: bool) ->
     nothing new is out). Papers already stored are not stored twice; a newer version
     updates its paper and is marked revised. Only papers without a decision are selected,
     so a re-run is cheap. If arXiv is unreachable, the site is built from the store and
-    the exit code is 3.
+    the exit code is 3; if arXiv announced nothing since the last run, the exit code is 4.
+    Each run appends one JSON line to logs/runs.jsonl beside the store.
 
     \b
     Examples:
@@ -302,7 +348,7 @@ def serve(ctx: click.Context, port: int, host: str) -> None:
 @click.pass_context
 @_reports_errors
 def status(ctx: click.Context, limit: int) -> None:
-    """Show the last runs and what the store holds.
+    """Show the last runs, this month's totals and what the store holds.
 
     \b
     Example:
@@ -318,6 +364,7 @@ def status(ctx: click.Context, limit: int) -> None:
         total = store.count_papers()
         usage = [(r.id, store.llm_usage(r.id)) for r in runs]
         writeups, failed_writeups = store.count_writeups()
+        month = store.month_totals(datetime.now(UTC).strftime("%Y-%m"))
     table = Table(title="Last runs")
     for column in (
         "run",
@@ -352,6 +399,14 @@ def status(ctx: click.Context, limit: int) -> None:
                 f" {u.pending} pending; {u.calls} LLM calls, {u.prompt_tokens} +"
                 f" {u.completion_tokens} tokens{cost}"
             )
+    cost = f", cost {month.llm_cost:.4f}" if month.llm_cost is not None else ""
+    stdout.print(
+        f"{month.month}: {month.runs} runs ({month.failed} failed), {month.fetched} fetched,"
+        f" {month.new} new, {month.selected} selected, {month.pages_written} pages written,"
+        f" {month.writeups} write-ups; {month.llm_calls} LLM calls, {month.llm_tokens}"
+        f" tokens{cost}"
+    )
+    stdout.print(f"run log: {log_path(config.store_path)}")
     stdout.print(f"{total} papers stored in {config.store_path}")
     stdout.print(f"{writeups} write-ups stored; {failed_writeups} papers whose write-up failed")
     for topic in config.topic_records():
@@ -385,3 +440,13 @@ def _register_figures_command() -> None:
 
 
 _register_figures_command()
+
+
+def _register_ops_commands() -> None:
+    from papertide.cli_ops import backup, doctor, prune
+
+    for command in (doctor, backup, prune):
+        main.add_command(command)
+
+
+_register_ops_commands()

