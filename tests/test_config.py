@@ -71,7 +71,7 @@ def test_slug_is_derived_from_the_name_when_omitted(tmp_path: Path) -> None:
         ),
         (
             '[[topics]]\nname = "A"\nquery = "abs:x"\ncategories = ["computer vision"]\n',
-            "topics[0] (A).categories: 'computer vision' is not an arXiv category",
+            "topics[0] (A).categories[0]: 'computer vision' is not an arXiv category",
         ),
         (
             '[[topics]]\nname = "A"\nquery = "abs:x"\nexamples = ["not-an-id"]\n',

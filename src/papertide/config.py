@@ -8,9 +8,17 @@ import tomllib
 from datetime import date
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from papertide.errors import ConfigError, PapertideError
 from papertide.records import Topic, split_arxiv_id
@@ -21,6 +29,15 @@ CONFIG_ENV = "PAPERTIDE_CONFIG"
 _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _LANG_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 _CATEGORY_RE = re.compile(r"^[a-z][a-z\-]*(\.[A-Za-z\-]+)?$")
+
+
+def _check_category(value: str) -> str:
+    if not _CATEGORY_RE.match(value):
+        raise ValueError(f"{value!r} is not an arXiv category such as 'cs.CV' or 'eess'")
+    return value
+
+
+Category = Annotated[str, AfterValidator(_check_category)]
 
 
 def slugify(name: str) -> str:
@@ -37,7 +54,7 @@ class TopicConfig(_Section):
     slug: str = ""
     description: str = ""
     query: str = ""
-    categories: tuple[str, ...] = ()
+    categories: tuple[Category, ...] = ()
     examples: tuple[str, ...] = ()
     negative_examples: tuple[str, ...] = ()
     example_texts: tuple[str, ...] = ()
@@ -71,14 +88,6 @@ class TopicConfig(_Section):
             except PapertideError as exc:
                 raise ValueError(f"invalid query: {exc}") from None
         return query
-
-    @field_validator("categories")
-    @classmethod
-    def _check_categories(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for cat in value:
-            if not _CATEGORY_RE.match(cat):
-                raise ValueError(f"{cat!r} is not an arXiv category such as 'cs.CV' or 'eess'")
-        return value
 
     @field_validator("exclude")
     @classmethod
@@ -213,7 +222,7 @@ _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class ArxivConfig(_Section):
-    categories: tuple[str, ...] = ()
+    categories: tuple[Category, ...] = ()
     source: Literal["rss", "oai"] = "rss"
     contact: str = ""
     delay: float = 3.0
@@ -222,14 +231,6 @@ class ArxivConfig(_Section):
     rss_url: str = "https://rss.arxiv.org/rss"
     oai_url: str = "https://oaipmh.arxiv.org/oai"
     api_url: str = "https://export.arxiv.org/api/query"
-
-    @field_validator("categories")
-    @classmethod
-    def _check_categories(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for cat in value:
-            if not _CATEGORY_RE.match(cat):
-                raise ValueError(f"{cat!r} is not an arXiv category such as 'cs.CV' or 'eess'")
-        return value
 
     @field_validator("delay")
     @classmethod
