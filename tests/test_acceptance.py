@@ -8,19 +8,17 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from clirun import papertide as run_cli
 from test_cli import Page
-
-from papertide.cli import main
 
 RSS = "arxiv/rss/aioarxiv_jmmeus/rss_mock_feed.xml"
 BULK = "arxiv/bulk/papers_2026-06-16_to_07-01.jsonl"
 
 
 def papertide(workdir: Path, *args: str) -> str:
-    result = CliRunner().invoke(main, ["--config", str(workdir / "papertide.toml"), *args])
-    assert result.exit_code == 0, result.output
-    return result.stdout
+    code, out, err = run_cli(workdir / "papertide.toml", *args)
+    assert code == 0, out + err
+    return out
 
 
 def keyword_only_init(workdir: Path) -> None:

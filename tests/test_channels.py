@@ -8,10 +8,9 @@ from pathlib import Path
 
 import feedparser
 import pytest
-from click.testing import CliRunner
+from clirun import papertide as run
 from test_mail import Inbox, free_port
 
-from papertide.cli import main
 from papertide.config import Config, load_config
 from papertide.errors import ConfigError
 
@@ -42,13 +41,6 @@ def project(tmp_path: Path, fixtures: Path, port: int, base_url: str = "") -> Pa
         text = text.replace("[site]\n", f'[site]\nbase_url = "{base_url}"\n', 1)
     config.write_text(text + CHANNELS.format(port=port))
     return config
-
-
-def run(config: Path, *args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, ["--config", str(config), *args])
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
 
 
 def test_one_run_publishes_feeds_posts_and_email(tmp_path: Path, fixtures: Path) -> None:

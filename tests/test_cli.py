@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from clirun import papertide as run_cli
 
 from papertide.cli import main
 from papertide.store import Store
@@ -50,10 +51,7 @@ def project(tmp_path: Path, fixtures: Path) -> Path:
 
 
 def papertide(project: Path, *args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, ["--config", str(project / "config.toml"), *args])
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
+    return run_cli(project / "config.toml", *args)
 
 
 def count(project: Path, table: str) -> int:

@@ -9,10 +9,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from clirun import papertide
 from replay import ReplayServer, Reply
 
-from papertide.cli import main
 from papertide.config import load_config
 from papertide.errors import ArxivUnreachableError
 from papertide.fetch.calendar import last_announcement, listing_day, next_announcement
@@ -84,13 +83,6 @@ query = 'abs:"gaussian splatting"'
         encoding="utf-8",
     )
     return path
-
-
-def papertide(config: Path, *args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, ["--config", str(config), *args])
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
 
 
 def fast_client() -> PoliteClient:

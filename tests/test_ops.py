@@ -14,9 +14,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner
+from clirun import papertide
 
-from papertide.cli import main
 from papertide.config import load_config
 from papertide.schedule import github_workflow
 from papertide.store import Store
@@ -64,13 +63,6 @@ query = 'ti:"gaussian splatting"'
         encoding="utf-8",
     )
     return path
-
-
-def papertide(config: Path, *args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, ["--config", str(config), *args])
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
 
 
 def test_doctor_says_how_to_fix_an_invalid_config_key(tmp_path: Path) -> None:

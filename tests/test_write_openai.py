@@ -11,10 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from clirun import papertide as run_cli
 from llm_server import FakeLLM, error, fake_llm, ok, slow
 
-from papertide.cli import main
 from papertide.config import LLMConfig
 from papertide.errors import LLMError
 from papertide.records import Paper
@@ -42,10 +41,7 @@ def project(tmp_path: Path, fixtures: Path, llm: FakeLLM, monkeypatch: pytest.Mo
 
 
 def papertide(project: Path, *args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, ["--config", str(project / "config.toml"), *args])
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
+    return run_cli(project / "config.toml", *args)
 
 
 def page(project: Path, topic: str, day: str) -> str:
