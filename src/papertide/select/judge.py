@@ -71,18 +71,10 @@ def make_judge(select: SelectConfig, llm: LLMConfig, base_dir: Path | None = Non
     """The configured judge, or None when judging is off or no LLM backend is configured."""
     if not select.judge:
         return None
-    from papertide.write import resolve_backend
+    from papertide.write import make_chat_backend
 
-    backend = resolve_backend(llm)
-    if backend == "none":
-        return None
-    if backend == "openai":
-        from papertide.write.openai import OpenAIBackend
-
-        return LLMJudge(OpenAIBackend(llm))
-    from papertide.write.local import LocalBackend
-
-    return LLMJudge(LocalBackend(llm, base_dir))
+    backend = make_chat_backend(llm, base_dir)
+    return LLMJudge(backend) if backend else None
 
 
 def apply_judge(judge: Judge, topic: Topic, paper: Paper, match: Match, band: float) -> Match:

@@ -19,9 +19,17 @@ from typing import Protocol
 from papertide.config import LLMConfig
 from papertide.records import Paper, Topic, Writeup
 from papertide.write.prompt import PROMPT_VERSION
-from papertide.write.writer import LLMWriter, Usage
+from papertide.write.writer import ChatBackend, LLMWriter, Usage
 
-__all__ = ["PROMPT_VERSION", "Usage", "Writer", "disabled_note", "make_writer", "resolve_backend"]
+__all__ = [
+    "PROMPT_VERSION",
+    "Usage",
+    "Writer",
+    "disabled_note",
+    "make_chat_backend",
+    "make_writer",
+    "resolve_backend",
+]
 
 
 class Writer(Protocol):
@@ -45,19 +53,26 @@ def resolve_backend(config: LLMConfig) -> str:
     return "none"
 
 
-def make_writer(config: LLMConfig, base_dir: Path | None = None) -> Writer | None:
-    """The configured backend, or None when write-ups are off. Raises LLMError when the
-    backend cannot be set up (llama-cpp-python missing, model file absent)."""
+def make_chat_backend(config: LLMConfig, base_dir: Path | None = None) -> ChatBackend | None:
+    """The configured chat backend (for write-ups and the selection judge), or None when no
+    LLM is configured. Raises LLMError when the backend cannot be set up (llama-cpp-python
+    missing, model file absent)."""
     backend = resolve_backend(config)
     if backend == "none":
         return None
     if backend == "openai":
         from papertide.write.openai import OpenAIBackend
 
-        return LLMWriter(OpenAIBackend(config))
+        return OpenAIBackend(config)
     from papertide.write.local import LocalBackend
 
-    return LLMWriter(LocalBackend(config, base_dir))
+    return LocalBackend(config, base_dir)
+
+
+def make_writer(config: LLMConfig, base_dir: Path | None = None) -> Writer | None:
+    """The configured writer, or None when write-ups are off."""
+    backend = make_chat_backend(config, base_dir)
+    return LLMWriter(backend) if backend else None
 
 
 def disabled_note(config: LLMConfig) -> str | None:
