@@ -13,17 +13,12 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from datetime import date
-from typing import Protocol
 
 from papertide.records import Match, Paper, Topic
 from papertide.select.query import Document, Query, parse_query
 
 # Bump when the selection logic changes, so stored decisions are made again.
 SELECTOR_VERSION = "semantic-1"
-
-
-class Selector(Protocol):
-    def decide(self, paper: Paper, document: Document) -> Match: ...
 
 
 def fingerprint(topic: Topic, model: str = "") -> str:
