@@ -69,10 +69,7 @@ class HarvestReport:
         return self.announced
 
     def add(self, counts: UpsertCounts) -> None:
-        c = self.counts
-        self.counts = UpsertCounts(
-            c.new + counts.new, c.revised + counts.revised, c.unchanged + counts.unchanged
-        )
+        self.counts += counts
 
     def line(self) -> str:
         if self.unreachable:

@@ -123,18 +123,13 @@ def load_sources(
 
 def store_large(store: Store, sources: Sequence[FileSource], track: Tracker) -> UpsertCounts:
     """Stream each large file into the store in one transaction: all of it or none of it."""
-    new = revised = unchanged = 0
+    total = UpsertCounts()
     for source in sources:
         with store.transaction():
-            counts = store.upsert_papers(
+            total += store.upsert_papers(
                 track(source.papers(), f"Storing {source.path.name}", None)
             )
-        new, revised, unchanged = (
-            new + counts.new,
-            revised + counts.revised,
-            unchanged + counts.unchanged,
-        )
-    return UpsertCounts(new, revised, unchanged)
+    return total
 
 
 def _quiet(message: str) -> None:
@@ -285,7 +280,7 @@ def run(
             if large:
                 with log.stage("store"):
                     more = store_large(store, large, track)
-                counts = _plus(counts, more)
+                counts += more
                 fetched += more.new + more.revised + more.unchanged
             if harvest or since:
                 client = client or make_client(config.arxiv)
@@ -298,7 +293,7 @@ def run(
                 log.warnings.extend(report.warnings)
                 if report.unreachable:
                     log.warn(report.unreachable)
-                counts = _plus(counts, report.counts)
+                counts += report.counts
                 fetched += report.received
             with log.stage("select"):
                 decided, selected = select_pending(
@@ -395,7 +390,3 @@ def _logging(warn: Callable[[str], None], log: RunLog) -> Callable[[str], None]:
         warn(message)
 
     return both
-
-
-def _plus(a: UpsertCounts, b: UpsertCounts) -> UpsertCounts:
-    return UpsertCounts(a.new + b.new, a.revised + b.revised, a.unchanged + b.unchanged)

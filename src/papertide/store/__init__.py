@@ -45,6 +45,11 @@ class UpsertCounts:
     revised: int = 0
     unchanged: int = 0
 
+    def __add__(self, other: UpsertCounts) -> UpsertCounts:
+        return UpsertCounts(
+            self.new + other.new, self.revised + other.revised, self.unchanged + other.unchanged
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class HarvestState:
