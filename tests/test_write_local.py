@@ -12,9 +12,9 @@ import pytest
 
 from papertide.config import LLMConfig
 from papertide.fetch import read_papers
+from papertide.llm import model as local_model
 from papertide.records import Topic
 from papertide.write import make_writer
-from papertide.write import model as local_model
 from papertide.write.validate import MAX_TAKEAWAYS, MIN_TAKEAWAYS, numbers_in, script_ratio
 
 # Read when the module is imported, before conftest points the cache at an empty folder.

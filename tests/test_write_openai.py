@@ -16,8 +16,8 @@ from llm_server import FakeLLM, error, fake_llm, ok, slow
 
 from papertide.config import LLMConfig
 from papertide.errors import LLMError
+from papertide.llm.openai import OpenAIBackend
 from papertide.records import Paper
-from papertide.write.openai import OpenAIBackend
 from papertide.write.prompt import WRITEUP_SCHEMA, build_messages
 from papertide.write.writer import LLMWriter
 

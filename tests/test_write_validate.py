@@ -11,9 +11,10 @@ import pytest
 
 from papertide.config import LLMConfig
 from papertide.errors import LLMError
+from papertide.llm import model as local_model
+from papertide.llm import resolve_backend
 from papertide.records import Paper, Topic
-from papertide.write import disabled_note, make_writer, resolve_backend
-from papertide.write import model as local_model
+from papertide.write import disabled_note, make_writer
 from papertide.write.prompt import build_messages, language_name
 from papertide.write.validate import (
     InvalidAnswer,

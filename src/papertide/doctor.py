@@ -97,7 +97,7 @@ def check_embedder(config: Config, timeout: float, min_free: int) -> Check:
 
 
 def check_llm(config: Config, timeout: float, min_free: int) -> Check:
-    from papertide.write import resolve_backend
+    from papertide.llm import resolve_backend
 
     llm = config.llm
     backend = resolve_backend(llm)
@@ -141,7 +141,7 @@ def check_llm(config: Config, timeout: float, min_free: int) -> Check:
 
 
 def _check_local_model(config: Config) -> Check:
-    from papertide.write.local import llama_cpp_installed, local_model_path
+    from papertide.llm.local import llama_cpp_installed, local_model_path
 
     if not llama_cpp_installed():
         return Check(

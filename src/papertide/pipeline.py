@@ -18,8 +18,8 @@ from papertide.config import Config, LLMConfig, SelectConfig
 from papertide.enrich import find_links
 from papertide.fetch import FileSource, open_source, read_papers
 from papertide.fetch.client import PoliteClient
+from papertide.fetch.stage import HarvestReport, backfill, daily_harvest, make_client
 from papertide.figures import run_stage
-from papertide.harvest import HarvestReport, backfill, daily_harvest, make_client
 from papertide.publish import BuildResult, SiteInfo, TopicArchive, build_site
 from papertide.publish.channels import publish_channels
 from papertide.records import (
@@ -33,11 +33,11 @@ from papertide.records import (
     Writeup,
 )
 from papertide.runlog import RunLog, log_path
-from papertide.select import engine
+from papertide.select import stage as select_stage
 from papertide.store import LLMUsageRecord, Store, UpsertCounts
 from papertide.write import PROMPT_VERSION, Writer, disabled_note, make_writer
-from papertide.write import batch as write_batch
-from papertide.write.batch import WriteStats
+from papertide.write import stage as write_stage
+from papertide.write.stage import WriteStats
 
 if TYPE_CHECKING:
     from papertide.figures.stage import FigureCounts
@@ -147,7 +147,7 @@ def select_pending(
     """Decide every (paper, topic) pair the store has no decision for; re-decide a topic whose
     definition changed. Paper embeddings are computed once per version and kept in the store.
     Returns (decisions made, of which selected)."""
-    return engine.select_pending(
+    return select_stage.select_pending(
         store, topics, settings or SelectConfig(), llm or LLMConfig(), track, warn
     )
 
@@ -169,10 +169,10 @@ def write_pending(
         for day, _ in store.topic_days(topic.slug)
         for paper, match, _announce in store.selected_on(topic.slug, day)
     )
-    todo = write_batch.missing(store, selected, writer, language, PROMPT_VERSION, force)
+    todo = write_stage.missing(store, selected, writer, language, PROMPT_VERSION, force)
     progress = iter(track(range(len(todo)), "Writing", len(todo)))
     next(progress, None)
-    return write_batch.write_all(
+    return write_stage.write_all(
         store, todo, writer, language, PROMPT_VERSION, lambda _: next(progress, None)
     )
 

@@ -2,7 +2,7 @@
 
 A topic's keyword query (arXiv syntax, evaluated locally), its categories and exclusions, and
 the similarity of a paper's embedding to the topic's description and examples give a score
-(``semantic``); the store caches every vector (``engine``); an optional LLM judge settles the
+(``semantic``); the store caches every vector (``stage``); an optional LLM judge settles the
 uncertain band (``judge``). ``KeywordSelector`` is the keyword-only baseline.
 """
 

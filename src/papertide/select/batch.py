@@ -15,7 +15,6 @@ from papertide.config import Config
 from papertide.records import Match, Paper, Topic
 from papertide.select import page_day, select
 from papertide.select.embed import make_embedder
-from papertide.select.engine import Selection
 from papertide.select.evaluate import (
     Calibration,
     Labels,
@@ -25,6 +24,7 @@ from papertide.select.evaluate import (
     measure,
 )
 from papertide.select.judge import make_judge
+from papertide.select.stage import Selection
 from papertide.store import Store
 
 

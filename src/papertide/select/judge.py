@@ -16,7 +16,7 @@ from papertide.config import LLMConfig, SelectConfig
 from papertide.records import Match, Paper, Topic
 
 if TYPE_CHECKING:
-    from papertide.write.writer import ChatBackend
+    from papertide.llm import ChatBackend
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,9 +71,9 @@ def make_judge(select: SelectConfig, llm: LLMConfig, base_dir: Path | None = Non
     """The configured judge, or None when judging is off or no LLM backend is configured."""
     if not select.judge:
         return None
-    from papertide.write import make_chat_backend
+    from papertide.llm import make_backend
 
-    backend = make_chat_backend(llm, base_dir)
+    backend = make_backend(llm, base_dir)
     return LLMJudge(backend) if backend else None
 
 

@@ -13,11 +13,10 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from papertide.llm import Message
 from papertide.records import Paper, Topic
 
 PROMPT_VERSION = "1"
-
-Message = dict[str, str]
 
 LANGUAGE_NAMES = {
     "zh": "Simplified Chinese (简体中文)",

@@ -9,32 +9,17 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Any, Protocol
 
 from papertide.errors import WriteupFailedError
+from papertide.llm import ChatBackend, Completion, Message
 from papertide.records import Paper, Topic, Writeup
 from papertide.write.prompt import (
     PROMPT_VERSION,
     WRITEUP_SCHEMA,
-    Message,
     build_messages,
     repair_messages,
 )
 from papertide.write.validate import InvalidAnswer, check_draft, parse_answer
-
-
-@dataclass(frozen=True, slots=True)
-class Completion:
-    text: str
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-
-
-class ChatBackend(Protocol):
-    name: str  # the cache key's model part, e.g. "openai:gpt-4o-mini", "local:qwen2.5-..."
-    concurrency: int  # how many calls may run at once
-
-    def complete(self, messages: list[Message], schema: dict[str, Any]) -> Completion: ...
 
 
 @dataclass(slots=True)

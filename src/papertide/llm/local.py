@@ -13,9 +13,8 @@ from typing import Any
 
 from papertide.config import LLMConfig
 from papertide.errors import LLMError, WriteupFailedError
-from papertide.write import model as default_model
-from papertide.write.prompt import Message
-from papertide.write.writer import Completion
+from papertide.llm import Completion, Message
+from papertide.llm import model as default_model
 
 # Longest summary and takeaway the grammar allows, in characters (the translation is bounded
 # by max_tokens). Not sent to API endpoints: strict JSON-schema modes reject maxLength.

