@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
 from papertide.errors import LockedError, StoreError
-from papertide.records import AnnounceType, Match, Paper
+from papertide.records import AnnounceType, Feedback, Match, Paper
 from papertide.store import Store, migrations
 
 PAPER = Paper(
@@ -116,3 +116,39 @@ def test_a_file_that_is_not_a_database_gets_a_clear_error(tmp_path: Path) -> Non
     path.write_text("this is not sqlite " * 100)
     with pytest.raises(StoreError, match="cannot open the store"):
         Store(path)
+
+
+def test_ratings_are_kept_per_topic_and_a_later_one_replaces_the_earlier(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    monday, tuesday = datetime(2026, 6, 22, 9, 0, tzinfo=UTC), datetime(2026, 6, 23, 9, 0)
+    liked = Feedback(PAPER.arxiv_id, "i2i", True, "page", monday)
+    with Store(path) as store:
+        disliked = Feedback("2606.00002", "i2i", False, "page", monday)
+        assert store.add_feedback([liked, disliked]) == 2
+        assert store.add_feedback([Feedback(PAPER.arxiv_id, "3dgs", False, "serve")]) == 1
+        assert store.add_feedback([liked]) == 0  # the same rating again changes nothing
+        # an export made before the reader changed their mind does not undo the change
+        assert store.add_feedback([replace(liked, relevant=False, rated_at=tuesday)]) == 1
+        assert store.add_feedback([liked]) == 0
+    with Store(path) as store:  # kept in the file
+        i2i = store.feedback_for("i2i")
+        assert [(f.paper_id, f.relevant, f.source) for f in i2i] == [
+            ("2606.00002", False, "page"),
+            (PAPER.arxiv_id, False, "page"),
+        ]
+        assert i2i[1].rated_at == tuesday.replace(tzinfo=UTC)
+        assert [(f.paper_id, f.relevant) for f in store.feedback_for("3dgs")] == [
+            (PAPER.arxiv_id, False)
+        ]
+        assert store.feedback_for("talking") == []
+    assert rows(path, "feedback") == 3
+
+
+def test_a_batch_of_ratings_is_stored_whole_or_not_at_all(tmp_path: Path) -> None:
+    def ratings() -> object:
+        yield Feedback(PAPER.arxiv_id, "i2i", True, "file")
+        raise RuntimeError("killed halfway")
+
+    with Store(tmp_path / "s.db") as store, pytest.raises(RuntimeError):
+        store.add_feedback(ratings())  # type: ignore[arg-type]
+    assert rows(tmp_path / "s.db", "feedback") == 0

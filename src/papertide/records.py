@@ -117,6 +117,18 @@ class Match:
     decided_at: datetime | None = None  # when the store recorded the decision
 
 
+@dataclass(frozen=True, slots=True)
+class Feedback:
+    """The reader's rating of one paper for one topic: from the site's buttons, an exported
+    ratings file or the reader's library."""
+
+    paper_id: str  # arXiv id without version: "2606.14721"
+    topic: str  # topic slug
+    relevant: bool
+    source: str  # where the rating came from: "page", "serve", "bibtex", "zotero", ...
+    rated_at: datetime | None = None  # when the reader rated it; None: now
+
+
 class PaperStatus(StrEnum):
     """What a paper is on a given day page."""
 

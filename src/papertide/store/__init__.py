@@ -18,11 +18,17 @@ import numpy as np
 from numpy.typing import NDArray
 
 from papertide.errors import LockedError, StoreError
-from papertide.records import AnnounceType, Figure, Match, Paper, Writeup
+from papertide.records import AnnounceType, Feedback, Figure, Match, Paper, Writeup
 
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _utc(moment: datetime) -> str:
+    """A moment as an ISO timestamp in UTC (naive ones are taken as UTC), comparable as text."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def _iso(value: date | datetime | None) -> str | None:
@@ -416,6 +422,49 @@ class Store:
             "SELECT topic, COUNT(*) FROM matches WHERE selected = 1 GROUP BY topic"
         )
         return {topic: int(n) for topic, n in rows}
+
+    # --- the reader's ratings -------------------------------------------------
+
+    def add_feedback(self, items: Iterable[Feedback]) -> int:
+        """Record ratings; returns how many were new or changed a stored one. A rating of a
+        paper and topic already rated replaces it unless it is older; the same rating again
+        changes nothing."""
+        rows = [
+            (
+                f.paper_id,
+                f.topic,
+                int(f.relevant),
+                f.source,
+                _utc(f.rated_at) if f.rated_at else _now(),
+            )
+            for f in items
+        ]
+        changed = 0
+        with self.transaction() as db:
+            for row in rows:
+                cursor = db.execute(
+                    "INSERT INTO feedback (paper_id, topic, relevant, source, rated_at)"
+                    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (paper_id, topic) DO UPDATE SET"
+                    " relevant = excluded.relevant, source = excluded.source,"
+                    " rated_at = excluded.rated_at"
+                    " WHERE feedback.relevant <> excluded.relevant"
+                    " AND feedback.rated_at <= excluded.rated_at",
+                    row,
+                )
+                changed += max(cursor.rowcount, 0)
+        return changed
+
+    def feedback_for(self, topic_slug: str) -> list[Feedback]:
+        """The topic's ratings, oldest first."""
+        rows = self.db.execute(
+            "SELECT paper_id, relevant, source, rated_at FROM feedback WHERE topic = ?"
+            " ORDER BY rated_at, paper_id",
+            (topic_slug,),
+        )
+        return [
+            Feedback(paper_id, topic_slug, bool(relevant), source, datetime.fromisoformat(at))
+            for paper_id, relevant, source, at in rows
+        ]
 
     # --- write-ups and figures ----------------------------------------------
 
