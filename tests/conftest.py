@@ -8,9 +8,11 @@ they skip with a clear reason when it is absent. Unit tests use the small fixtur
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from postgres import fresh_database
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -37,3 +39,14 @@ def _empty_model_cache(
     ``none`` even on a machine where the local model is assembled (the real-model test reads
     the real cache's path when it is imported, before this runs)."""
     monkeypatch.setenv("PAPERTIDE_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Path | str]:
+    """Where a store test keeps its store: a SQLite file, then a fresh PostgreSQL database
+    (skipped, saying why, when no server is configured)."""
+    if request.param == "sqlite":
+        yield tmp_path / "store.db"
+        return
+    with fresh_database() as url:
+        yield url

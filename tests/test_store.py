@@ -1,17 +1,22 @@
-"""The SQLite store: migrations, idempotent upserts, revisions, locking, atomicity."""
+"""The store, on SQLite and on a real PostgreSQL server: migrations, idempotent upserts,
+revisions, every cache and record it keeps, atomicity and the run lock across processes."""
 
 from __future__ import annotations
 
-import sqlite3
+import signal
+import subprocess
+import sys
+import threading
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from papertide.errors import LockedError, StoreError
-from papertide.records import AnnounceType, Feedback, Match, Paper
-from papertide.store import Store, migrations
+from papertide.records import AnnounceType, Feedback, Figure, Match, Paper, Writeup
+from papertide.store import HarvestState, OutboxEmail, Store, migrations
 
 PAPER = Paper(
     arxiv_id="2606.00001",
@@ -23,34 +28,59 @@ PAPER = Paper(
     announced=date(2026, 6, 16),
     announce_type=AnnounceType.NEW,
 )
+DAY = date(2026, 6, 16)
 
 
-def rows(path: Path, table: str) -> int:
-    with sqlite3.connect(path) as db:
-        return int(db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+def rows(store: Store, table: str) -> int:
+    return int(store.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
 
 
-def test_new_store_is_migrated_once(tmp_path: Path) -> None:
-    path = tmp_path / "s.db"
+def paper(n: int, **changes: object) -> Paper:
+    return replace(PAPER, arxiv_id=f"2606.{n:05d}", **changes)  # type: ignore[arg-type]
+
+
+def test_new_store_is_migrated_once(store_target: Path | str) -> None:
     latest = migrations()[-1][0]
-    with Store(path) as store:
+    with Store(store_target) as store:
         assert store.schema_version == latest
-    with Store(path) as store:  # reopening applies nothing twice
+    with Store(store_target) as store:  # reopening applies nothing twice
         assert store.schema_version == latest
-    assert rows(path, "papers") == 0
+        assert rows(store, "papers") == 0
 
 
-def test_same_paper_twice_adds_nothing(tmp_path: Path) -> None:
-    path = tmp_path / "s.db"
-    with Store(path) as store:
+def test_stores_opened_at_once_migrate_once(store_target: Path | str) -> None:
+    errors: list[BaseException] = []
+
+    def open_it() -> None:
+        try:
+            Store(store_target).close()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with Store(store_target) as store:
+        assert store.schema_version == migrations()[-1][0]
+
+
+def test_same_paper_twice_adds_nothing(store_target: Path | str) -> None:
+    with Store(store_target) as store:
         assert store.upsert_papers([PAPER]).new == 1
         again = store.upsert_papers([PAPER])
-    assert (again.new, again.revised, again.unchanged) == (0, 0, 1)
-    assert rows(path, "papers") == 1
-    assert rows(path, "versions") == 1
+        assert (again.new, again.revised, again.unchanged) == (0, 0, 1)
+        assert rows(store, "papers") == 1
+        assert rows(store, "versions") == 1
+        # the paper as stored; how each version was announced is kept with the versions
+        assert store.get_paper(PAPER.arxiv_id) == replace(PAPER, announce_type=AnnounceType.UNKNOWN)
 
 
-def test_a_newer_version_updates_the_paper_and_an_older_one_is_ignored(tmp_path: Path) -> None:
+def test_a_newer_version_updates_the_paper_and_an_older_one_is_ignored(
+    store_target: Path | str,
+) -> None:
     v2 = replace(
         PAPER,
         version=2,
@@ -58,57 +88,218 @@ def test_a_newer_version_updates_the_paper_and_an_older_one_is_ignored(tmp_path:
         announced=date(2026, 6, 18),
         announce_type=AnnounceType.REPLACE,
     )
-    with Store(tmp_path / "s.db") as store:
+    with Store(store_target) as store:
         store.upsert_papers([PAPER])
         assert store.upsert_papers([v2]).revised == 1
         assert store.upsert_papers([PAPER]).unchanged == 1  # a stale v1 changes nothing
         stored = store.get_paper(PAPER.arxiv_id)
-    assert stored is not None
-    assert (stored.version, stored.title, stored.announced) == (2, v2.title, date(2026, 6, 18))
-    assert stored.authors == PAPER.authors and stored.categories == PAPER.categories
-    assert rows(tmp_path / "s.db", "papers") == 1
-    assert rows(tmp_path / "s.db", "versions") == 2
+        assert stored is not None
+        assert (stored.version, stored.title, stored.announced) == (2, v2.title, date(2026, 6, 18))
+        assert stored.authors == PAPER.authors and stored.categories == PAPER.categories
+        assert rows(store, "papers") == 1
+        assert rows(store, "versions") == 2
 
 
-def test_same_version_from_a_richer_source_fills_missing_fields(tmp_path: Path) -> None:
-    with Store(tmp_path / "s.db") as store:
+def test_same_version_from_a_richer_source_fills_missing_fields(store_target: Path | str) -> None:
+    with Store(store_target) as store:
         store.upsert_papers([PAPER])
         store.upsert_papers([replace(PAPER, comment="Accepted by CVPR 2026")])
         stored = store.get_paper(PAPER.arxiv_id)
     assert stored is not None and stored.comment == "Accepted by CVPR 2026"
 
 
-def test_a_failed_write_leaves_the_store_unchanged(tmp_path: Path) -> None:
+def test_text_is_kept_exactly(store_target: Path | str) -> None:
+    hostile = replace(
+        PAPER,
+        title="50% of <b>'quoted'</b> \"text\"? $\\alpha$ — 高斯泼溅 ∑",
+        authors=("Zoë O'Brien", "王 小明"),
+        abstract="100% sure; -- not a comment; ? and %s stay as they are",
+    )
+    with Store(store_target) as store:
+        store.upsert_papers([hostile])
+        stored = store.get_paper(PAPER.arxiv_id)
+    assert stored is not None
+    assert (stored.title, stored.authors, stored.abstract) == (
+        hostile.title,
+        hostile.authors,
+        hostile.abstract,
+    )
+
+
+def test_papers_are_read_in_id_order_across_chunks(store_target: Path | str) -> None:
+    ids = [5, 1, 4, 2, 3]
+    with Store(store_target) as store:
+        store.upsert_papers([paper(n) for n in ids])
+        assert [p.arxiv_id for p in store.papers(chunk=2)] == [f"2606.{n:05d}" for n in range(1, 6)]
+        assert store.count_papers() == 5
+
+
+def test_a_failed_write_leaves_the_store_unchanged(store_target: Path | str) -> None:
     def papers() -> object:
         yield PAPER
         raise RuntimeError("killed halfway")
 
-    with Store(tmp_path / "s.db") as store, pytest.raises(RuntimeError):
-        store.upsert_papers(papers())  # type: ignore[arg-type]
-    assert rows(tmp_path / "s.db", "papers") == 0
+    with Store(store_target) as store:
+        with pytest.raises(RuntimeError):
+            store.upsert_papers(papers())  # type: ignore[arg-type]
+        assert rows(store, "papers") == 0
+        store.upsert_papers([PAPER])  # the store is usable afterwards
+        assert rows(store, "papers") == 1
 
 
-def test_second_run_cannot_take_the_lock(tmp_path: Path) -> None:
-    path = tmp_path / "s.db"
-    with Store(path) as first, Store(path) as second:
+def test_second_run_cannot_take_the_lock(store_target: Path | str) -> None:
+    with Store(store_target) as first, Store(store_target) as second:
         first.lock()
-        with pytest.raises(LockedError, match=r"in use by another papertide run \(pid \d+\)"):
+        with pytest.raises(LockedError, match=r"in use by another papertide run \(pid \d+ on "):
             second.lock()
         first.unlock()
         second.lock()  # free again once the first run is done
 
 
-def test_matches_are_upserted(tmp_path: Path) -> None:
-    match = Match(PAPER.arxiv_id, 1, "i2i", date(2026, 6, 16), True, 0.8, "title matches 'x'")
-    with Store(tmp_path / "s.db") as store:
-        store.upsert_papers([PAPER])
-        store.save_matches([match])
+HOLD_LOCK = """
+import sys, time
+from papertide.store import Store
+store = Store(sys.argv[1])
+store.lock()
+store.start_run("run", "holder")
+print("locked", flush=True)
+time.sleep(120)
+"""
+
+
+def test_a_run_in_another_process_holds_the_lock_until_it_dies(store_target: Path | str) -> None:
+    Store(store_target).close()  # migrated before the holder starts
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(store_target)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        with Store(store_target) as store:
+            with pytest.raises(LockedError, match=rf"\(pid {holder.pid} on "):
+                store.lock()
+            holder.send_signal(signal.SIGKILL)  # a run killed halfway ...
+            holder.wait(timeout=30)
+            store.lock()  # ... leaves the store free, never locked for good
+            assert [r.source for r in store.recent_runs()] == ["holder"]
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_matches_are_upserted_and_pending_selection_follows_them(
+    store_target: Path | str,
+) -> None:
+    match = Match(PAPER.arxiv_id, 1, "i2i", DAY, True, 0.8, "title matches 'x'")
+    with Store(store_target) as store:
+        store.upsert_papers([PAPER, paper(2)])
+        assert store.count_pending_selection(["i2i", "3dgs"]) == 2
+        store.save_matches([match, replace(match, topic="3dgs", selected=False, score=0.1)])
         store.save_matches([replace(match, score=0.9)])
-        listed = store.selected_on("i2i", date(2026, 6, 16))
-        assert store.topic_days("i2i") == [(date(2026, 6, 16), 1)]
+        assert store.count_pending_selection(["i2i", "3dgs"]) == 1
+        assert [(p.arxiv_id, t) for p, t in store.pending_selection(["i2i", "3dgs"])] == [
+            ("2606.00002", ["i2i", "3dgs"])
+        ]
+        listed = store.selected_on("i2i", DAY)
+        assert store.topic_days("i2i") == [(DAY, 1)]
+        assert store.topic_days("3dgs") == []
+        store.reset_topic("i2i", "new definition")
+        assert store.topic_fingerprint("i2i") == "new definition"
+        assert store.count_pending_selection(["i2i"]) == 2
     assert [(p.arxiv_id, m.score, a) for p, m, a in listed] == [
         (PAPER.arxiv_id, 0.9, AnnounceType.NEW)
     ]
+
+
+def test_embeddings_and_topic_vectors_come_back_bit_for_bit(store_target: Path | str) -> None:
+    rng = np.random.default_rng(7)
+    vectors = rng.standard_normal((3, 384)).astype(np.float32)
+    with Store(store_target) as store:
+        store.upsert_papers([paper(n) for n in range(3)])
+        store.save_embeddings("m", [(f"2606.{n:05d}", 1, vectors[n]) for n in range(3)])
+        store.save_embeddings("m", [("2606.00000", 1, vectors[2])])  # replaced, not added
+        found = store.get_embeddings([(f"2606.{n:05d}", 1) for n in range(4)], "m")
+        assert store.count_embeddings("m") == 3 and store.count_embeddings("other") == 0
+        store.save_topic_vectors("i2i", "m", "fp1", ["description", "+x"], vectors[:2])
+        cached = store.get_topic_vectors("i2i", "m", "fp1")
+        assert store.get_topic_vectors("i2i", "m", "fp2") is None
+    assert set(found) == {(f"2606.{n:05d}", 1) for n in range(3)}
+    assert found[("2606.00000", 1)].tobytes() == vectors[2].tobytes()
+    assert found[("2606.00001", 1)].tobytes() == vectors[1].tobytes()
+    assert cached is not None and cached[0] == ["description", "+x"]
+    assert cached[1].tobytes() == vectors[:2].tobytes()
+
+
+def test_writeups_and_their_failures(store_target: Path | str) -> None:
+    w = Writeup(PAPER.arxiv_id, 1, "zh-CN", "m", "v1", "翻译", "摘要。", ("一", "二"), ("13",))
+    key = (PAPER.arxiv_id, 1, "m", "v1", "zh-CN")
+    with Store(store_target) as store:
+        store.upsert_papers([PAPER])
+        store.save_writeup_failure(*key, "not JSON")
+        store.save_writeup_failure(*key, "still not JSON")
+        assert store.writeup_failure(*key) == ("still not JSON", 2)
+        assert store.count_writeups() == (0, 1)
+        store.save_writeup(replace(w, summary="old"))
+        store.save_writeup(w)
+        assert store.get_writeup(*key) == w
+        assert store.writeup_failure(*key) is None
+        assert store.count_writeups() == (1, 0)
+
+
+def test_figures_and_their_jobs(store_target: Path | str) -> None:
+    box = (1.5, 2.0, 3.0, 4.0)
+    figure = Figure(PAPER.arxiv_id, 1, 0, "figure", "1", "Figure 1: x", 2, "f/1.webp", box)
+    with Store(store_target) as store:
+        store.upsert_papers([PAPER])
+        assert store.figure_job(PAPER.arxiv_id, 1) is None
+        store.save_figures(PAPER.arxiv_id, 1, [], "retry", "download failed", 1.25)
+        store.save_figures(PAPER.arxiv_id, 1, [figure], "ok", None, 2.5)
+        assert store.figure_job(PAPER.arxiv_id, 1) == ("ok", 2)
+        assert store.figures_of(PAPER.arxiv_id, 1) == (figure,)
+
+
+def test_harvest_state_and_the_email_outbox(store_target: Path | str) -> None:
+    state = HarvestState("oai:cs", DAY, datetime(2026, 6, 17, 1, 30, tzinfo=UTC), "token|1")
+    email = OutboxEmail("me@example.org", DAY, "<id@x>", "digest", "text", "<p>html</p>")
+    with Store(store_target) as store:
+        store.save_harvest_state(state)
+        assert store.harvest_state("oai:cs") == state
+        assert store.harvest_state("rss:cs.CV") is None
+        assert store.queue_email(email) is True
+        assert store.queue_email(email) is False  # a day is queued once
+        store.mark_email(email.recipient, DAY, "connection refused")
+        failed = replace(email, attempts=1, last_error="connection refused")
+        assert store.unsent_emails() == [failed]
+        store.mark_email(email.recipient, DAY, None)
+        assert store.unsent_emails() == []
+        assert store.email_days(email.recipient) == {DAY}
+
+
+def test_runs_their_usage_and_month_totals(store_target: Path | str) -> None:
+    with Store(store_target) as store:
+        first = store.start_run("run", "feed.xml")
+        store.finish_run(first, "ok", fetched=4, new=2, selected=1, pages_written=3)
+        second = store.start_run("run", "")
+        store.record_llm_usage(second, "m", 2, 100, 50, 0.25, 1, 1, 0)
+        store.finish_run(second, "failed", error="arXiv is unreachable")
+        assert second > first
+        assert [(r.id, r.status, r.error) for r in store.recent_runs()] == [
+            (second, "failed", "arXiv is unreachable"),
+            (first, "ok", None),
+        ]
+        usage = store.llm_usage(second)
+        assert usage is not None and (usage.calls, usage.cost, usage.written) == (2, 0.25, 1)
+        assert store.llm_usage(first) is None
+        month = datetime.now(UTC).strftime("%Y-%m")
+        totals = store.month_totals(month)
+        assert (totals.runs, totals.failed, totals.fetched, totals.new, totals.selected) == (
+            2,
+            1,
+            4,
+            2,
+            1,
+        )
+        assert (totals.llm_calls, totals.llm_tokens, totals.llm_cost) == (2, 150, 0.25)
+        assert store.month_totals("1999-01").runs == 0
 
 
 def test_a_file_that_is_not_a_database_gets_a_clear_error(tmp_path: Path) -> None:
@@ -118,11 +309,12 @@ def test_a_file_that_is_not_a_database_gets_a_clear_error(tmp_path: Path) -> Non
         Store(path)
 
 
-def test_ratings_are_kept_per_topic_and_a_later_one_replaces_the_earlier(tmp_path: Path) -> None:
-    path = tmp_path / "s.db"
+def test_ratings_are_kept_per_topic_and_a_later_one_replaces_the_earlier(
+    store_target: Path | str,
+) -> None:
     monday, tuesday = datetime(2026, 6, 22, 9, 0, tzinfo=UTC), datetime(2026, 6, 23, 9, 0)
     liked = Feedback(PAPER.arxiv_id, "i2i", True, "page", monday)
-    with Store(path) as store:
+    with Store(store_target) as store:
         disliked = Feedback("2606.00002", "i2i", False, "page", monday)
         assert store.add_feedback([liked, disliked]) == 2
         assert store.add_feedback([Feedback(PAPER.arxiv_id, "3dgs", False, "serve")]) == 1
@@ -130,7 +322,7 @@ def test_ratings_are_kept_per_topic_and_a_later_one_replaces_the_earlier(tmp_pat
         # an export made before the reader changed their mind does not undo the change
         assert store.add_feedback([replace(liked, relevant=False, rated_at=tuesday)]) == 1
         assert store.add_feedback([liked]) == 0
-    with Store(path) as store:  # kept in the file
+    with Store(store_target) as store:  # kept in the store
         i2i = store.feedback_for("i2i")
         assert [(f.paper_id, f.relevant, f.source) for f in i2i] == [
             ("2606.00002", False, "page"),
@@ -141,14 +333,20 @@ def test_ratings_are_kept_per_topic_and_a_later_one_replaces_the_earlier(tmp_pat
             (PAPER.arxiv_id, False)
         ]
         assert store.feedback_for("talking") == []
-    assert rows(path, "feedback") == 3
+        assert rows(store, "feedback") == 3
 
 
-def test_a_batch_of_ratings_is_stored_whole_or_not_at_all(tmp_path: Path) -> None:
+def test_a_batch_of_ratings_is_stored_whole_or_not_at_all(store_target: Path | str) -> None:
     def ratings() -> object:
         yield Feedback(PAPER.arxiv_id, "i2i", True, "file")
         raise RuntimeError("killed halfway")
 
-    with Store(tmp_path / "s.db") as store, pytest.raises(RuntimeError):
-        store.add_feedback(ratings())  # type: ignore[arg-type]
-    assert rows(tmp_path / "s.db", "feedback") == 0
+    with Store(store_target) as store:
+        with pytest.raises(RuntimeError):
+            store.add_feedback(ratings())  # type: ignore[arg-type]
+        assert rows(store, "feedback") == 0
+
+def test_an_unreachable_server_gets_a_clear_error() -> None:
+    pytest.importorskip("psycopg")
+    with pytest.raises(StoreError, match=r"cannot connect to the store .*\[store\] url"):
+        Store("postgresql://papertide@127.0.0.1:9/nowhere")

@@ -164,6 +164,24 @@ class EmailConfig(_Section):
 
 class StoreConfig(_Section):
     path: Path = Path("papertide.db")
+    # A PostgreSQL store shared by a lab: postgresql://user@host[:port]/database; its
+    # password comes from the environment variable `password_env` (or libpq's ~/.pgpass).
+    url: str = ""
+    password_env: str = "PAPERTIDE_STORE_PASSWORD"
+
+    @field_validator("url")
+    @classmethod
+    def _check_store_url(cls, value: str) -> str:
+        if not value:
+            return value
+        if not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError(f"{value!r} must be a postgresql://user@host/database URL")
+        if re.match(r"^[a-z]+://[^/@]*:[^/@]*@", value):
+            raise ValueError(
+                "the URL holds a password: remove it and put it in the environment variable"
+                " named by [store] password_env (default PAPERTIDE_STORE_PASSWORD)"
+            )
+        return value
 
 
 class LLMConfig(_Section):
@@ -320,7 +338,23 @@ class Config(_Section):
 
     @property
     def store_path(self) -> Path:
+        """The SQLite file; with a PostgreSQL store, `logs/` is kept beside where it would be."""
         return self.base_dir / self.store.path
+
+    @property
+    def store_target(self) -> Path | str:
+        """Where the store is: the PostgreSQL URL of a shared store, else the SQLite file."""
+        return self.store.url or self.store_path
+
+    def store_password(self) -> str | None:
+        """The PostgreSQL password, read from the environment when it is needed."""
+        if not self.store.url:
+            return None
+        return os.environ.get(self.store.password_env) or None
+
+    def store_missing(self) -> bool:
+        """No store yet: the SQLite file does not exist (a server's database always does)."""
+        return not self.store.url and not self.store_path.exists()
 
     @property
     def output_dir(self) -> Path:

@@ -1,24 +1,29 @@
-"""The only module that touches storage: one SQLite file, changed only by numbered migrations."""
+"""The only module that touches storage: one SQLite file, or a PostgreSQL server shared by a
+lab, changed only by numbered migrations. The SQL is written once (see `store/sql.py`); the
+database behind it is a `Database` (`store/sqlite.py`, `store/postgres.py`)."""
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
-import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
-from typing import IO, Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from papertide.errors import LockedError, StoreError
+from papertide.errors import LockedError
 from papertide.records import AnnounceType, Feedback, Figure, Match, Paper, Writeup
+from papertide.store.database import POSTGRES_SCHEMES, Database
+from papertide.store.sql import statements
+
+if TYPE_CHECKING:
+    from papertide.config import Config
 
 
 def _now() -> str:
@@ -127,26 +132,41 @@ class LLMUsageRecord:
     pending: int
 
 
-class Store:
-    """Papers, matches, write-ups, figures and runs in one SQLite file."""
+def is_server(target: Path | str) -> bool:
+    """Whether a store location names a PostgreSQL server rather than a SQLite file."""
+    return isinstance(target, str) and target.startswith(POSTGRES_SCHEMES)
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+
+def open_database(target: Path | str, password: str | None = None) -> Database:
+    """A connection to the store at ``target``: a SQLite file, or a ``postgresql://`` URL
+    (its password, if any, given apart so that it never appears in a message)."""
+    if is_server(target):
+        from papertide.store.postgres import PostgresDatabase
+
+        return PostgresDatabase(str(target), password)
+    from papertide.store.sqlite import SQLiteDatabase
+
+    return SQLiteDatabase(Path(target))
+
+
+def open_store(config: Config) -> Store:
+    """The configured store: ``[store] url`` (PostgreSQL) or ``[store] path`` (SQLite)."""
+    return Store(config.store_target, config.store_password())
+
+
+class Store:
+    """Papers, matches, write-ups, figures and runs in one SQLite file or PostgreSQL database."""
+
+    def __init__(self, target: Path | str, password: str | None = None) -> None:
+        self.db = open_database(target, password)
+        self.location = self.db.location
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(path, isolation_level=None)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA foreign_keys=ON")
-            self.db.execute("PRAGMA busy_timeout=10000")
             self._migrate()
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(
-                f"{path}: cannot open the store ({exc}); restore it from a backup or move it away"
-            ) from None
-        self._lock_file: IO[str] | None = None
+        except BaseException:
+            self.db.close()
+            raise
 
     def close(self) -> None:
-        self.unlock()
         self.db.close()
 
     def __enter__(self) -> Store:
@@ -159,83 +179,73 @@ class Store:
 
     @property
     def schema_version(self) -> int:
-        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+        return self.db.schema_version()
 
     def _migrate(self) -> None:
         current = self.schema_version
-        pending = [number for number, _ in migrations() if number > current]
-        if pending and current > 0:
-            # An upgrade: keep a copy of the store as it was, to go back to if need be.
-            self.backup(self.path.with_name(f"{self.path.name}.schema{current}.bak"))
-        for number, sql in migrations():
-            if number > current:
-                try:
-                    self.db.executescript(
-                        f"BEGIN;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;"
-                    )
-                except sqlite3.Error:
-                    if self.db.in_transaction:
-                        self.db.execute("ROLLBACK")
-                    raise
+        if not any(number > current for number, _ in migrations()):
+            return
+        if current > 0 and self.db.file is not None:
+            # An upgrade: keep a copy of the store as it was, to go back to if need be (a
+            # server's migration is one transaction; keep its copies with pg_dump).
+            self.backup(self.db.file.with_name(f"{self.db.file.name}.schema{current}.bak"))
+        with self.transaction():
+            self.db.lock_schema()
+            current = self.schema_version  # another process may have migrated it meanwhile
+            for number, sql in migrations():
+                if number > current:
+                    for statement in statements(sql):
+                        self.db.execute(self.db.ddl(statement))
+                    self.db.set_schema_version(number)
 
     def backup(self, target: Path) -> Path:
-        """A consistent copy of the store at ``target`` (SQLite's backup API: safe while a
-        run writes); written beside it first, so an interrupted copy leaves no half file."""
+        """A consistent copy of the store in the SQLite file ``target``, safe while a run
+        writes; written beside it first, so an interrupted copy leaves no half file."""
+        from papertide.store.copy import copy_store
+        from papertide.store.sqlite import SQLiteDatabase
+
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(target.name + ".partial")
         partial.unlink(missing_ok=True)
-        copy = sqlite3.connect(partial)
-        try:
-            self.db.backup(copy)
-        finally:
-            copy.close()
+        if isinstance(self.db, SQLiteDatabase):
+            self.db.backup(partial)
+        else:
+            with Store(partial) as copy:
+                copy_store(self, copy)
         os.replace(partial, target)
         return target
 
     def integrity_problems(self) -> list[str]:
-        """What ``PRAGMA integrity_check`` found: empty when the file is sound."""
-        rows = [str(row[0]) for row in self.db.execute("PRAGMA integrity_check")]
-        return [] if rows == ["ok"] else rows
+        """What SQLite's ``PRAGMA integrity_check`` found: empty when the store is sound."""
+        return self.db.integrity_problems()
 
     def lock(self) -> None:
-        """Hold the store for one run; a second run fails fast instead of interleaving writes."""
-        lock_path = self.path.with_name(self.path.name + ".lock")
-        handle = open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115 - held until unlock()
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "unknown"
-            handle.close()
+        """Hold the store for one run; a second run fails fast instead of interleaving writes,
+        whether it runs on this machine or (with a PostgreSQL store) on another one."""
+        held_by = self.db.try_lock()
+        if held_by is not None:
             raise LockedError(
-                f"{self.path} is in use by another papertide run (pid {holder}); "
+                f"{self.location} is in use by another papertide run ({held_by}); "
                 "wait for it to finish and try again"
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
-        self._lock_file = handle
+            )
 
     def unlock(self) -> None:
-        if self._lock_file is not None:
-            fcntl.flock(self._lock_file, fcntl.LOCK_UN)
-            self._lock_file.close()
-            self._lock_file = None
+        self.db.unlock()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[Database]:
         """All or nothing: a failure or a kill leaves the store as it was before."""
         if self.db.in_transaction:
             yield self.db
             return
-        self.db.execute("BEGIN IMMEDIATE")
+        self.db.begin()
         try:
             yield self.db
         except BaseException:
-            self.db.execute("ROLLBACK")
+            if self.db.in_transaction:
+                self.db.rollback()
             raise
-        self.db.execute("COMMIT")
+        self.db.commit()
 
     # --- papers -------------------------------------------------------------
 
@@ -275,7 +285,7 @@ class Store:
                     unchanged += 1
                 db.execute(
                     "INSERT INTO versions (arxiv_id, version, announced, announce_type, first_seen)"
-                    " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET"
+                    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (arxiv_id, version) DO UPDATE SET"
                     " announced = COALESCE(versions.announced, excluded.announced),"
                     " announce_type = CASE WHEN versions.announce_type = ''"
                     " THEN excluded.announce_type ELSE versions.announce_type END",
@@ -289,10 +299,15 @@ class Store:
         ).fetchone()
         return _paper_from_row(row) if row else None
 
-    def papers(self) -> Iterator[Paper]:
-        """Every stored paper (its latest version), by id."""
-        for row in self.db.execute(f"SELECT {_PAPER_COLUMNS} FROM papers ORDER BY arxiv_id"):
-            yield _paper_from_row(row)
+    def papers(self, chunk: int = 1000) -> Iterator[Paper]:
+        """Every stored paper (its latest version), by id, read a chunk at a time."""
+        last = ""
+        while rows := self.db.execute(
+            f"SELECT {_PAPER_COLUMNS} FROM papers WHERE arxiv_id > ? ORDER BY arxiv_id LIMIT ?",
+            (last, chunk),
+        ).fetchall():
+            yield from (_paper_from_row(row) for row in rows)
+            last = rows[-1][0]
 
     def count_papers(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM papers").fetchone()[0])
@@ -351,7 +366,7 @@ class Store:
             db.execute("DELETE FROM matches WHERE topic = ?", (slug,))
             db.execute(
                 "INSERT INTO topics (slug, fingerprint, updated_at) VALUES (?, ?, ?)"
-                " ON CONFLICT DO UPDATE SET fingerprint = excluded.fingerprint,"
+                " ON CONFLICT (slug) DO UPDATE SET fingerprint = excluded.fingerprint,"
                 " updated_at = excluded.updated_at",
                 (slug, fingerprint, _now()),
             )
@@ -361,7 +376,8 @@ class Store:
         with self.transaction() as db:
             db.executemany(
                 "INSERT INTO matches (arxiv_id, version, topic, day, selected, score, reason,"
-                " decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET"
+                " decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (arxiv_id, version, topic) DO UPDATE SET"
                 " day = excluded.day, selected = excluded.selected, score = excluded.score,"
                 " reason = excluded.reason, decided_at = excluded.decided_at",
                 (
@@ -493,9 +509,13 @@ class Store:
     def save_writeup(self, w: Writeup) -> None:
         with self.transaction() as db:
             db.execute(
-                "INSERT OR REPLACE INTO writeups (arxiv_id, version, model, prompt_version,"
+                "INSERT INTO writeups (arxiv_id, version, model, prompt_version,"
                 " language, translation, summary, takeaways, created_at, flags)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (arxiv_id, version, model, prompt_version, language) DO UPDATE SET"
+                " translation = excluded.translation, summary = excluded.summary,"
+                " takeaways = excluded.takeaways, created_at = excluded.created_at,"
+                " flags = excluded.flags",
                 (
                     w.arxiv_id,
                     w.version,
@@ -531,7 +551,7 @@ class Store:
                 "INSERT INTO writeup_failures (arxiv_id, version, model, prompt_version,"
                 " language, reason, attempts, failed_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?)"
                 " ON CONFLICT (arxiv_id, version, model, prompt_version, language) DO UPDATE"
-                " SET reason = excluded.reason, attempts = attempts + 1,"
+                " SET reason = excluded.reason, attempts = writeup_failures.attempts + 1,"
                 " failed_at = excluded.failed_at",
                 (arxiv_id, version, model, prompt_version, language, reason, _now()),
             )
@@ -656,7 +676,8 @@ class Store:
             )
             db.execute(
                 "INSERT INTO figure_jobs (arxiv_id, version, status, reason, attempts, seconds,"
-                " updated_at) VALUES (?, ?, ?, ?, 1, ?, ?) ON CONFLICT DO UPDATE SET"
+                " updated_at) VALUES (?, ?, ?, ?, 1, ?, ?)"
+                " ON CONFLICT (arxiv_id, version) DO UPDATE SET"
                 " status = excluded.status, reason = excluded.reason,"
                 " attempts = figure_jobs.attempts + 1, seconds = excluded.seconds,"
                 " updated_at = excluded.updated_at",
@@ -688,8 +709,9 @@ class Store:
         now = _now()
         with self.transaction() as db:
             db.executemany(
-                "INSERT OR REPLACE INTO embeddings (arxiv_id, version, model, dim, vector,"
-                " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO embeddings (arxiv_id, version, model, dim, vector, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (arxiv_id, version, model) DO UPDATE SET"
+                " dim = excluded.dim, vector = excluded.vector, created_at = excluded.created_at",
                 (
                     (arxiv_id, version, model, len(v), np.asarray(v, "<f4").tobytes(), now)
                     for arxiv_id, version, v in vectors
@@ -725,8 +747,11 @@ class Store:
     ) -> None:
         with self.transaction() as db:
             db.execute(
-                "INSERT OR REPLACE INTO topic_vectors (slug, model, fingerprint, dim, labels,"
-                " vectors, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO topic_vectors (slug, model, fingerprint, dim, labels, vectors,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (slug, model) DO UPDATE SET"
+                " fingerprint = excluded.fingerprint, dim = excluded.dim,"
+                " labels = excluded.labels, vectors = excluded.vectors,"
+                " created_at = excluded.created_at",
                 (
                     slug,
                     model,
@@ -760,7 +785,7 @@ class Store:
         with self.transaction() as db:
             db.execute(
                 "INSERT INTO harvests (key, last_listing, harvested_at, checkpoint, updated_at)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET"
                 " last_listing = excluded.last_listing, harvested_at = excluded.harvested_at,"
                 " checkpoint = excluded.checkpoint, updated_at = excluded.updated_at",
                 (
@@ -783,8 +808,8 @@ class Store:
         """Queue a composed digest; False when that recipient's day is already queued."""
         with self.transaction() as db:
             cursor = db.execute(
-                "INSERT OR IGNORE INTO email_outbox (recipient, day, message_id, subject,"
-                " body_text, body_html, queued_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO email_outbox (recipient, day, message_id, subject, body_text,"
+                " body_html, queued_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (
                     email.recipient,
                     email.day.isoformat(),
@@ -811,22 +836,21 @@ class Store:
         """Record one attempt: sent when ``error`` is None, else the reason it failed."""
         with self.transaction() as db:
             db.execute(
-                "UPDATE email_outbox SET attempts = attempts + 1, last_error = ?,"
-                " sent_at = CASE WHEN ? IS NULL THEN ? ELSE NULL END"
+                "UPDATE email_outbox SET attempts = attempts + 1, last_error = ?, sent_at = ?"
                 " WHERE recipient = ? AND day = ?",
-                (error, error, _now(), recipient, day.isoformat()),
+                (error, None if error else _now(), recipient, day.isoformat()),
             )
 
     # --- runs -----------------------------------------------------------------
 
     def start_run(self, command: str, source: str) -> int:
         with self.transaction() as db:
-            cursor = db.execute(
+            rows = db.execute(
                 "INSERT INTO runs (command, source, started_at, status)"
-                " VALUES (?, ?, ?, 'running')",
+                " VALUES (?, ?, ?, 'running') RETURNING id",
                 (command, source, _now()),
-            )
-        return int(cursor.lastrowid or 0)
+            ).fetchall()
+        return int(rows[0][0])
 
     def finish_run(self, run_id: int, status: str, error: str | None = None, **counts: int) -> None:
         columns = "".join(f", {name} = ?" for name in counts)
@@ -847,7 +871,8 @@ class Store:
     def month_totals(self, month: str) -> MonthTotals:
         """Totals of the runs started in ``month`` (``YYYY-MM``)."""
         row = self.db.execute(
-            "SELECT COUNT(*), COALESCE(SUM(status = 'failed'), 0), COALESCE(SUM(fetched), 0),"
+            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0),"
+            " COALESCE(SUM(fetched), 0),"
             " COALESCE(SUM(new), 0), COALESCE(SUM(selected), 0),"
             " COALESCE(SUM(pages_written), 0), COALESCE(SUM(writeups_written), 0),"
             " COALESCE(SUM(llm_calls), 0),"
