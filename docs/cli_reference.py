@@ -35,6 +35,7 @@ def reference() -> str:
         "calibrate",
         "doctor",
         "backup",
+        "store copy",
         "prune",
     ):
         args = [*command.split(), "--help"]

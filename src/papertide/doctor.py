@@ -55,8 +55,10 @@ def run_checks(
 
 
 def check_store(config: Config, timeout: float, min_free: int) -> Check:
-    from papertide.store import Store
+    from papertide.store import open_store
 
+    if config.store.url:
+        return _check_server_store(config)
     path = config.store_path
     if not path.exists():
         return Check("store", True, f"{path} does not exist yet; the first run creates it")
@@ -65,7 +67,7 @@ def check_store(config: Config, timeout: float, min_free: int) -> Check:
         f" (or any {path.name}.schema*.bak beside it); without one, the next run starts afresh"
     )
     try:
-        with Store(path) as store:
+        with open_store(config) as store:
             problems = store.integrity_problems()
             version = store.schema_version
     except PapertideError as exc:
@@ -73,6 +75,22 @@ def check_store(config: Config, timeout: float, min_free: int) -> Check:
     if problems:
         return Check("store", False, f"{path} is damaged: {'; '.join(problems[:3])}", fix)
     return Check("store", True, f"{path} opens, schema version {version}, integrity ok")
+
+
+def _check_server_store(config: Config) -> Check:
+    from papertide.store import open_store
+
+    fix = (
+        f"check [store] url, that the server is up and accepts this machine, and that"
+        f" ${config.store.password_env} (or ~/.pgpass) holds the password"
+    )
+    try:
+        with open_store(config) as store:
+            version = store.schema_version
+            location = store.location
+    except PapertideError as exc:
+        return Check("store", False, str(exc), fix)
+    return Check("store", True, f"{location} connects, schema version {version}")
 
 
 def check_embedder(config: Config, timeout: float, min_free: int) -> Check:

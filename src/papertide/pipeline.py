@@ -34,7 +34,7 @@ from papertide.records import (
 )
 from papertide.runlog import RunLog, log_path
 from papertide.select import stage as select_stage
-from papertide.store import LLMUsageRecord, Store, UpsertCounts
+from papertide.store import LLMUsageRecord, Store, UpsertCounts, open_store
 from papertide.write import PROMPT_VERSION, Writer, disabled_note, make_writer
 from papertide.write import stage as write_stage
 from papertide.write.stage import WriteStats
@@ -268,7 +268,7 @@ def run(
     report: HarvestReport | None = None
     topics = config.topic_records()
     writer = make_writer(config.llm, config.base_dir)
-    with Store(config.store_path) as store:
+    with open_store(config) as store:
         store.lock()
         run_id = store.start_run(command, ", ".join(str(p) for p in sources))
         log = RunLog(run_id, command)

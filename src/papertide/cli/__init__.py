@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from papertide import __version__
-from papertide.cli import figures, init, ops, run, select, write
+from papertide.cli import figures, init, ops, run, select, store, write
 from papertide.config import DEFAULT_CONFIG
 
 
@@ -56,6 +56,7 @@ main.add_command(ops.serve)
 main.add_command(ops.status)
 main.add_command(ops.doctor)
 main.add_command(ops.backup)
+main.add_command(store.store_group)
 main.add_command(ops.prune)
 main.add_command(select.select_cmd)
 main.add_command(select.eval_group)

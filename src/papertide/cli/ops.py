@@ -16,7 +16,7 @@ from papertide.doctor import run_checks
 from papertide.errors import PapertideError
 from papertide.figures.cache import prune_cache
 from papertide.runlog import log_path
-from papertide.store import Store
+from papertide.store import open_store
 
 
 @click.command()
@@ -60,10 +60,11 @@ def status(ctx: click.Context, limit: int) -> None:
       papertide status --limit 5
     """
     config = load(ctx)
-    if not config.store_path.exists():
+    if config.store_missing():
         stdout.print(f"{config.store_path}: no store yet; run `papertide run` first")
         return
-    with Store(config.store_path) as store:
+    with open_store(config) as store:
+        location = store.location
         runs = store.recent_runs(limit)
         selected = store.count_selected()
         total = store.count_papers()
@@ -112,7 +113,7 @@ def status(ctx: click.Context, limit: int) -> None:
         f" tokens{cost}"
     )
     stdout.print(f"run log: {log_path(config.store_path)}")
-    stdout.print(f"{total} papers stored in {config.store_path}")
+    stdout.print(f"{total} papers stored in {location}")
     stdout.print(f"{writeups} write-ups stored; {failed_writeups} papers whose write-up failed")
     for topic in config.topic_records():
         stdout.print(f"  {topic.name} ({topic.slug}): {selected.get(topic.slug, 0)} selected")
@@ -150,21 +151,25 @@ def doctor(ctx: click.Context, timeout: float) -> None:
 def backup(ctx: click.Context, path: Path) -> None:
     """Copy the store to PATH, consistently even while a run is writing to it.
 
+    PATH is a SQLite file, also for a PostgreSQL store (a full copy that `papertide store
+    copy` can move back).
+
     \b
     Example:
       papertide backup backups/papertide-$(date +%F).db
     """
     config = load(ctx)
-    if not config.store_path.exists():
+    if config.store_missing():
         raise PapertideError(f"{config.store_path}: no store yet; nothing to back up")
-    if path.resolve() == config.store_path.resolve():
+    if not config.store.url and path.resolve() == config.store_path.resolve():
         raise PapertideError(f"{path} is the store itself; give another path")
-    with Store(config.store_path) as store:
+    with open_store(config) as store:
         try:
             store.backup(path)
         except OSError as exc:
             raise PapertideError(f"cannot write {path} ({exc.strerror or exc})") from None
-    stdout.print(f"backed up {config.store_path} to {path} ({path.stat().st_size / 1e6:.1f} MB)")
+        location = store.location
+    stdout.print(f"backed up {location} to {path} ({path.stat().st_size / 1e6:.1f} MB)")
 
 
 @click.command()

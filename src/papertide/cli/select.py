@@ -28,7 +28,7 @@ from papertide.fetch import read_papers
 from papertide.records import Paper
 from papertide.select.batch import Evaluation, calibrate_topics, evaluate, score_papers
 from papertide.select.evaluate import Scores, read_labels
-from papertide.store import Store
+from papertide.store import open_store
 
 _input_option = click.option(
     "--input",
@@ -46,9 +46,9 @@ def _papers(config: Config, inputs: Sequence[Path]) -> list[Paper]:
         for path in inputs:
             papers.extend(read_papers(path))
         return papers
-    if not config.store_path.exists():
+    if config.store_missing():
         raise InputError(f"{config.store_path}: no store yet; give the papers with --input FILE")
-    with Store(config.store_path) as store:
+    with open_store(config) as store:
         return list(store.papers())
 
 

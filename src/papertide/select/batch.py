@@ -25,7 +25,7 @@ from papertide.select.evaluate import (
 )
 from papertide.select.judge import make_judge
 from papertide.select.stage import Selection
-from papertide.store import Store
+from papertide.store import open_store
 
 
 def score_papers(
@@ -38,7 +38,7 @@ def score_papers(
     """Every (paper, topic) decision for these papers, with the configured selection."""
     topics = list(topics if topics is not None else config.topic_records())
     settings = config.select
-    with Store(config.store_path) as store:
+    with open_store(config) as store:
         selection = Selection(
             store,
             make_embedder(settings.embedder, settings.embedder_model),
