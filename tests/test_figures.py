@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import http.server
 import logging
+import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -204,6 +205,14 @@ def test_the_stage_retries_a_truncated_download_then_never_redoes_the_paper(
     third = run(config, [], client=local_client())
     assert third.figures is not None and third.figures.with_figures == 0
     assert len(server.requests) == asked  # a finished paper is not downloaded again
+
+    shutil.rmtree(config.output_dir)  # the site deleted: a rebuild shows the figures again
+    run(config, [], command="build", client=local_client(), write=False)
+    assert (config.output_dir / figure.path).read_bytes() == (
+        tmp_path / "pdfs" / "2606.14721v1" / "fig-1.webp"
+    ).read_bytes()
+    assert (config.output_dir / "figures/2606.14721v1/thumb.webp").is_file()
+    assert len(server.requests) == asked
 
 
 def test_without_network_the_run_finishes_and_postpones_figures(

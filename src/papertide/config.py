@@ -40,6 +40,15 @@ def _check_category(value: str) -> str:
 Category = Annotated[str, AfterValidator(_check_category)]
 
 
+def _check_http_url(value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise ValueError(f"{value!r} must be an http:// or https:// URL")
+    return value.rstrip("/")
+
+
+HttpUrl = Annotated[str, AfterValidator(_check_http_url)]  # an endpoint, without a final "/"
+
+
 def slugify(name: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
     return slug or "topic"
@@ -186,9 +195,9 @@ class StoreConfig(_Section):
 
 class LLMConfig(_Section):
     # "auto": the local model when llama-cpp-python is installed and the model assembled,
-    # else "none". See papertide.write.make_writer.
+    # else "none". See papertide.llm.resolve_backend.
     backend: Literal["auto", "none", "openai", "local"] = "auto"
-    base_url: str = "https://api.openai.com/v1"
+    base_url: HttpUrl = "https://api.openai.com/v1"
     model: str = ""
     api_key_env: str = "OPENAI_API_KEY"
     timeout: float = Field(default=120.0, gt=0)
@@ -201,13 +210,6 @@ class LLMConfig(_Section):
     model_path: Path | None = None
     context_size: int = Field(default=4096, ge=1024)
     threads: int = Field(default=0, ge=0)
-
-    @field_validator("base_url")
-    @classmethod
-    def _check_llm_url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError(f"{value!r} must be an http:// or https:// URL")
-        return value.rstrip("/")
 
     @field_validator("api_key_env")
     @classmethod
@@ -246,9 +248,9 @@ class ArxivConfig(_Section):
     delay: float = 3.0
     max_wait: float = Field(default=600.0, gt=0)
     holidays: tuple[date, ...] = ()
-    rss_url: str = "https://rss.arxiv.org/rss"
-    oai_url: str = "https://oaipmh.arxiv.org/oai"
-    api_url: str = "https://export.arxiv.org/api/query"
+    rss_url: HttpUrl = "https://rss.arxiv.org/rss"
+    oai_url: HttpUrl = "https://oaipmh.arxiv.org/oai"
+    api_url: HttpUrl = "https://export.arxiv.org/api/query"
 
     @field_validator("delay")
     @classmethod
@@ -266,13 +268,6 @@ class ArxivConfig(_Section):
             raise ValueError(f"{value!r} is not an e-mail address such as 'you@example.org'")
         return value
 
-    @field_validator("rss_url", "oai_url", "api_url")
-    @classmethod
-    def _check_url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError(f"{value!r} must be an http:// or https:// URL")
-        return value.rstrip("/")
-
 
 class FiguresConfig(_Section):
     enabled: bool = False
@@ -282,15 +277,8 @@ class FiguresConfig(_Section):
     max_pdf_mb: float = Field(default=50.0, gt=0)
     pdf_dir: Path = Path("pdfs")
     download: bool = True
-    pdf_url: str = "https://arxiv.org/pdf"
+    pdf_url: HttpUrl = "https://arxiv.org/pdf"
     timeout: float = Field(default=60.0, gt=0)
-
-    @field_validator("pdf_url")
-    @classmethod
-    def _check_pdf_url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError(f"{value!r} must be an http:// or https:// URL")
-        return value.rstrip("/")
 
 
 class Config(_Section):

@@ -7,18 +7,15 @@ no check prints a secret: the LLM key is only tested for being set.
 
 from __future__ import annotations
 
-import os
 import shutil
 import stat
 import tempfile
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from papertide.config import Config, load_config
-from papertide.errors import ArxivUnreachableError, PapertideError
+from papertide.errors import ArxivUnreachableError, LLMError, PapertideError
 from papertide.fetch.client import PoliteClient
 
 MIN_FREE_BYTES = 1_000_000_000  # a run with figures caches PDFs: keep a gigabyte free
@@ -115,75 +112,18 @@ def check_embedder(config: Config, timeout: float, min_free: int) -> Check:
 
 
 def check_llm(config: Config, timeout: float, min_free: int) -> Check:
-    from papertide.llm import resolve_backend
+    """The backend a run would build, probed (a default local model not yet assembled is
+    assembled from its installed parts, as a run would)."""
+    from papertide.llm import make_backend
 
-    llm = config.llm
-    backend = resolve_backend(llm)
-    if backend == "none":
-        return Check("LLM", True, "off: pages are published without write-ups")
-    if backend == "local":
-        return _check_local_model(config)
-    key = os.environ.get(llm.api_key_env, "") if llm.api_key_env else ""
-    if llm.api_key_env and not key:
-        return Check(
-            "LLM",
-            False,
-            f"the key variable {llm.api_key_env} is not set",
-            f"export {llm.api_key_env}=<your key> before the run (in GitHub Actions: a"
-            f" repository secret named {llm.api_key_env})",
-        )
-    request = urllib.request.Request(f"{llm.base_url}/models")
-    if key:
-        request.add_header("Authorization", f"Bearer {key}")
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as answer:
-            status = answer.status
-    except urllib.error.HTTPError as exc:
-        status = exc.code
-    except (OSError, urllib.error.URLError) as exc:
-        reason = getattr(exc, "reason", exc)
-        return Check(
-            "LLM",
-            False,
-            f"{llm.base_url} does not answer ({reason})",
-            "check [llm] base_url and the connection, or set [llm] backend = 'none'",
-        )
-    if status in (401, 403):
-        return Check(
-            "LLM",
-            False,
-            f"{llm.base_url} refuses the key in {llm.api_key_env} (HTTP {status})",
-            f"put a valid key in {llm.api_key_env}",
-        )
-    return Check("LLM", True, f"{llm.base_url} answers (HTTP {status}); model {llm.model}")
-
-
-def _check_local_model(config: Config) -> Check:
-    from papertide.llm.local import llama_cpp_installed, local_model_path
-
-    if not llama_cpp_installed():
-        return Check(
-            "LLM",
-            False,
-            "[llm] backend = 'local' but llama-cpp-python is not installed",
-            "pip install 'papertide[local]'",
-        )
-    path = local_model_path(config.llm, config.base_dir)
-    if not path.is_file():
-        fix = (
-            "run `papertide model assemble`"
-            if config.llm.model_path is None
-            else f"point [llm] model_path at a GGUF file (now {path})"
-        )
-        return Check("LLM", False, f"no local model file at {path}", fix)
-    with path.open("rb") as handle:
-        magic = handle.read(4)
-    if magic != b"GGUF":
-        return Check(
-            "LLM", False, f"{path} is not a GGUF model file", "run `papertide model assemble`"
-        )
-    size = path.stat().st_size / 1e9
-    return Check("LLM", True, f"local model {path} ({size:.1f} GB) is in place")
+        backend = make_backend(config.llm, config.base_dir)
+    except LLMError as exc:
+        return Check("LLM", False, str(exc))
+    if backend is None:
+        return Check("LLM", True, "off: pages are published without write-ups")
+    probe = backend.probe(timeout)
+    return Check("LLM", probe.ok, probe.detail, probe.fix)
 
 
 def check_arxiv(config: Config, timeout: float, min_free: int) -> Check:

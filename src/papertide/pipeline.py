@@ -1,4 +1,4 @@
-"""One run: fetch → store → select → write → publish, each stage safe to repeat.
+"""One run: fetch → store → select → write → figures → publish, each stage safe to repeat.
 
 Every stage works from what the store lacks rather than from what this run fetched, so a
 run killed halfway is completed by the next one, and nothing is fetched, decided or paid
@@ -8,36 +8,28 @@ for twice.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, replace
-from datetime import UTC, date, datetime
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
-from papertide.config import Config, LLMConfig, SelectConfig
-from papertide.enrich import find_links
+from papertide.config import Config
 from papertide.fetch import FileSource, open_source, read_papers
 from papertide.fetch.client import PoliteClient
 from papertide.fetch.stage import HarvestReport, backfill, daily_harvest, make_client
 from papertide.figures import run_stage
-from papertide.publish import BuildResult, SiteInfo, TopicArchive, build_site
-from papertide.publish.channels import publish_channels
-from papertide.records import (
-    AnnounceType,
-    Digest,
-    DigestEntry,
-    Match,
-    Paper,
-    PaperStatus,
-    Topic,
-    Writeup,
-)
+from papertide.llm import make_backend
+from papertide.publish import BuildResult
+from papertide.publish.stage import publish
+from papertide.records import Paper
 from papertide.runlog import RunLog, log_path
-from papertide.select import stage as select_stage
+from papertide.select.judge import make_judge
+from papertide.select.stage import select_pending
 from papertide.store import LLMUsageRecord, Store, UpsertCounts, open_store
-from papertide.write import PROMPT_VERSION, Writer, disabled_note, make_writer
-from papertide.write import stage as write_stage
-from papertide.write.stage import WriteStats
+from papertide.write import Writer
+from papertide.write.stage import WriteStats, write_pending
+from papertide.write.writer import LLMWriter
 
 if TYPE_CHECKING:
     from papertide.figures.stage import FigureCounts
@@ -91,13 +83,8 @@ class RunSummary:
     def _llm_lines(self) -> list[str]:
         if self.writing is None or self.llm is None:
             return []
-        w, u = self.writing, self.llm
-        cost = f", cost {u.cost:.4f}" if u.cost is not None else ""
-        line = (
-            f"write-ups ({u.model}): {w.written} written, {w.failed} failed, {w.pending} pending;"
-            f" {u.calls} LLM calls, {u.prompt_tokens} + {u.completion_tokens} tokens{cost}"
-        )
-        return [line] + ([f"write-ups stopped: {w.error}"] if w.error else [])
+        error = self.writing.error
+        return [self.llm.line()] + ([f"write-ups stopped: {error}"] if error else [])
 
 
 # Files up to this size are parsed completely before the store is touched; larger ones (a
@@ -136,112 +123,6 @@ def _quiet(message: str) -> None:
     return None
 
 
-def select_pending(
-    store: Store,
-    topics: Sequence[Topic],
-    track: Tracker = no_progress,
-    settings: SelectConfig | None = None,
-    llm: LLMConfig | None = None,
-    warn: Callable[[str], None] = _quiet,
-) -> tuple[int, int]:
-    """Decide every (paper, topic) pair the store has no decision for; re-decide a topic whose
-    definition changed. Paper embeddings are computed once per version and kept in the store.
-    Returns (decisions made, of which selected)."""
-    return select_stage.select_pending(
-        store, topics, settings or SelectConfig(), llm or LLMConfig(), track, warn
-    )
-
-
-def write_pending(
-    store: Store,
-    topics: Sequence[Topic],
-    writer: Writer,
-    language: str,
-    track: Tracker = no_progress,
-    force: bool = False,
-) -> WriteStats:
-    """One LLM call per selected paper version that has no write-up yet (a paper selected by
-    two topics is written once); failures are recorded, an unreachable backend leaves the
-    rest pending for the next run."""
-    selected = (
-        (replace(paper, version=match.version), topic)
-        for topic in topics
-        for day, _ in store.topic_days(topic.slug)
-        for paper, match, _announce in store.selected_on(topic.slug, day)
-    )
-    todo = write_stage.missing(store, selected, writer, language, PROMPT_VERSION, force)
-    progress = iter(track(range(len(todo)), "Writing", len(todo)))
-    next(progress, None)
-    return write_stage.write_all(
-        store, todo, writer, language, PROMPT_VERSION, lambda _: next(progress, None)
-    )
-
-
-def _status(paper: Paper, match: Match, announce_type: AnnounceType) -> PaperStatus:
-    if match.version > 1:
-        return PaperStatus.REVISED
-    if announce_type in (AnnounceType.CROSS, AnnounceType.REPLACE_CROSS):
-        return PaperStatus.CROSS
-    return PaperStatus.NEW
-
-
-def digests(
-    store: Store, topics: Sequence[Topic], writer: Writer | None, language: str
-) -> Iterator[Digest]:
-    """Every topic's day pages, assembled from the store."""
-    for topic in topics:
-        for day, _ in store.topic_days(topic.slug):
-            entries = []
-            for paper, match, announce_type in store.selected_on(topic.slug, day):
-                shown = replace(paper, version=match.version)
-                writeup: Writeup | None = None
-                failure: str | None = None
-                if writer:
-                    writeup = store.get_writeup(
-                        paper.arxiv_id, match.version, writer.model, PROMPT_VERSION, language
-                    )
-                    failed = writeup is None and store.writeup_failure(
-                        paper.arxiv_id, match.version, writer.model, PROMPT_VERSION, language
-                    )
-                    failure = failed[0] if failed else None
-                entries.append(
-                    DigestEntry(
-                        paper=shown,
-                        match=match,
-                        status=_status(paper, match, announce_type),
-                        links=find_links(shown),
-                        writeup=writeup,
-                        figures=store.figures_of(paper.arxiv_id, match.version),
-                        writeup_failure=failure,
-                    )
-                )
-            updated = max(
-                (e.match.decided_at for e in entries if e.match.decided_at),
-                default=datetime.now(UTC),
-            )
-            yield Digest(topic=topic, day=day, entries=tuple(entries), updated=updated)
-
-
-def publish(
-    store: Store, config: Config, writer: Writer | None, track: Tracker = no_progress
-) -> BuildResult:
-    topics = config.topic_records()
-    archives = [TopicArchive(t, tuple(store.topic_days(t.slug))) for t in topics]
-    pages = list(digests(store, topics, writer, config.language))
-    generated = max((d.updated for d in pages), default=datetime.now(UTC))
-    site = SiteInfo(
-        title=config.site.title,
-        language=config.language,
-        llm_note=disabled_note(config.llm),
-        generated=generated,
-        base_url=config.site.base_url,
-    )
-    pages_tracked = track(pages, "Publishing", len(pages))
-    result = build_site(config.output_dir, site, archives, pages_tracked, prune=True)
-    notes = publish_channels(store, config, pages, site.llm_note)
-    return replace(result, notes=result.notes + notes)
-
-
 def run(
     config: Config,
     sources: Sequence[Path] = (),
@@ -267,7 +148,8 @@ def run(
     papers, large = load_sources(sources, track)
     report: HarvestReport | None = None
     topics = config.topic_records()
-    writer = make_writer(config.llm, config.base_dir)
+    backend = make_backend(config.llm, config.base_dir)  # one per run: the judge's and writer's
+    writer = LLMWriter(backend) if backend else None
     with open_store(config) as store:
         store.lock()
         run_id = store.start_run(command, ", ".join(str(p) for p in sources))
@@ -297,7 +179,7 @@ def run(
                 fetched += report.received
             with log.stage("select"):
                 decided, selected = select_pending(
-                    store, topics, track, config.select, config.llm, warn
+                    store, topics, config.select, make_judge(config.select, backend), track, warn
                 )
             with log.stage("write"):
                 writing = (
@@ -306,12 +188,12 @@ def run(
                     else None
                 )
             written = writing.written if writing else 0
-            usage = _record_usage(store, run_id, writer, writing, config.llm)
+            usage = _record_usage(store, run_id, writer, writing, config)
             with log.stage("figures"):
-                figures = run_stage(store, config, track, client, warn) if build else None
+                figures = run_stage(store, config, topics, track, client, warn) if build else None
             with log.stage("publish"):
                 site = (
-                    publish(store, config, writer, track)
+                    publish(store, config, topics, writer.model if writer else None, track)
                     if build
                     else BuildResult(0, 0, config.output_dir)
                 )
@@ -361,11 +243,11 @@ def run(
 
 
 def _record_usage(
-    store: Store, run_id: int, writer: Writer | None, writing: WriteStats | None, llm: LLMConfig
+    store: Store, run_id: int, writer: Writer | None, writing: WriteStats | None, config: Config
 ) -> LLMUsageRecord | None:
     if writer is None or writing is None:
         return None
-    u = writer.usage
+    u, llm = writer.usage, config.llm
     priced = llm.price_input_per_1k or llm.price_output_per_1k
     cost = u.cost(llm.price_input_per_1k, llm.price_output_per_1k) if priced else None
     record = LLMUsageRecord(
@@ -378,7 +260,7 @@ def _record_usage(
         writing.failed,
         writing.pending,
     )
-    store.record_llm_usage(run_id, **asdict(record))
+    store.record_llm_usage(run_id, record)
     return record
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -86,6 +87,14 @@ class Paper:
     def cool_papers_url(self) -> str:
         return f"https://papers.cool/arxiv/{self.arxiv_id}"
 
+    def listed_in(self, categories: Iterable[str]) -> str | None:
+        """The first of the paper's categories that the list admits ('cs' admits 'cs.CV')."""
+        wanted = tuple(categories)
+        for cat in self.categories:
+            if any(cat == w or cat.startswith(w + ".") for w in wanted):
+                return cat
+        return None
+
 
 @dataclass(frozen=True, slots=True)
 class Topic:
@@ -127,6 +136,15 @@ class Feedback:
     relevant: bool
     source: str  # where the rating came from: "page", "serve", "bibtex", "zotero", ...
     rated_at: datetime | None = None  # when the reader rated it; None: now
+
+
+@dataclass(frozen=True, slots=True)
+class Selected:
+    """A paper version a topic selected, as the stages after selection see it."""
+
+    paper: Paper  # at the selected version
+    match: Match
+    announce_type: AnnounceType  # how that version was announced
 
 
 class PaperStatus(StrEnum):

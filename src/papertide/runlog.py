@@ -74,18 +74,3 @@ class RunLog:
                 handle.write(line + "\n")
         except OSError:
             pass
-
-
-def read_log(path: Path) -> list[dict[str, Any]]:
-    """Every run logged at ``path``, oldest first; unreadable lines are skipped."""
-    if not path.is_file():
-        return []
-    runs = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if isinstance(value, dict):
-            runs.append(value)
-    return runs

@@ -17,6 +17,7 @@ from rich.text import Text
 from papertide.cli.console import config_file, reports_errors, stderr, stdout
 from papertide.config import ArxivConfig, load_config
 from papertide.errors import ConfigError, PapertideError
+from papertide.figures.cache import cache_name
 from papertide.records import split_arxiv_id
 
 if TYPE_CHECKING:
@@ -80,7 +81,7 @@ def figures_cmd(
             else:
                 source = source or _source(ctx, cache_dir or out_dir / "pdfs")
                 arxiv_id, version = _arxiv_id(item)
-                name = f"{arxiv_id.replace('/', '_')}v{version}"
+                name = cache_name(arxiv_id, version)
                 pdf = source.get(arxiv_id, version)
         except PapertideError as exc:  # a bad id or a failed download: go on with the rest
             failures += 1

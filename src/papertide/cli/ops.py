@@ -99,12 +99,7 @@ def status(ctx: click.Context, limit: int) -> None:
     stdout.print(table)
     for run_id, u in usage:
         if u is not None:
-            cost = f", cost {u.cost:.4f}" if u.cost is not None else ""
-            stdout.print(
-                f"run {run_id} write-ups ({u.model}): {u.written} written, {u.failed} failed,"
-                f" {u.pending} pending; {u.calls} LLM calls, {u.prompt_tokens} +"
-                f" {u.completion_tokens} tokens{cost}"
-            )
+            stdout.print(f"run {run_id} {u.line()}")
     cost = f", cost {month.llm_cost:.4f}" if month.llm_cost is not None else ""
     stdout.print(
         f"{month.month}: {month.runs} runs ({month.failed} failed), {month.fetched} fetched,"

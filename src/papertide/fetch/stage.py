@@ -9,7 +9,7 @@ store page by page and keep their resumption token in the store, so a killed run
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -39,14 +39,6 @@ def oai_set(category: str) -> str:
     """The OAI-PMH set holding a category: ``cs.CV`` -> ``cs``, ``hep-th`` -> ``physics:hep-th``."""
     archive = category.split(".", 1)[0]
     return archive if archive in _OAI_TOP_SETS else f"physics:{archive}"
-
-
-def in_categories(paper: Paper, categories: Sequence[str]) -> bool:
-    return any(
-        cat == wanted or cat.startswith(wanted + ".")
-        for cat in paper.categories
-        for wanted in categories
-    )
 
 
 @dataclass
@@ -198,9 +190,7 @@ def _repair_gap(
         source = OaiSource(
             client, set_spec=set_spec, since=since, until=until, base_url=arxiv.oai_url
         )
-        harvest_batches(
-            store, source, f"repair:{set_spec}", report, lambda p: in_categories(p, categories)
-        )
+        harvest_batches(store, source, f"repair:{set_spec}", report, categories)
 
 
 def _daily_oai(
@@ -224,9 +214,7 @@ def _daily_oai(
             resume=state.checkpoint if state else None,
             base_url=arxiv.oai_url,
         )
-        harvest_batches(
-            store, source, key, report, lambda p: in_categories(p, categories), since, now
-        )
+        harvest_batches(store, source, key, report, categories, since, now)
     if not (report.counts.new or report.counts.revised):
         report.next_due = next_announcement(now, arxiv.holidays)
 
@@ -236,14 +224,15 @@ def harvest_batches(
     source: BatchSource,
     key: str,
     report: HarvestReport,
-    keep: Callable[[Paper], bool] = lambda paper: True,
+    categories: Sequence[str],
     since: date | None = None,
     now: datetime | None = None,
 ) -> None:
-    """Store a source page by page, each page in one transaction with its resumption token."""
+    """Store a source page by page, each page in one transaction with its resumption token;
+    only the papers listed in ``categories`` are kept (a set holds a whole archive)."""
     declared: int | None = None
     for batch in source.batches():
-        papers = [p for p in batch.papers if keep(p)]
+        papers = [p for p in batch.papers if p.listed_in(categories)]
         report.announced += len(papers)
         declared = batch.declared if batch.declared is not None else declared
         with store.transaction():
@@ -285,9 +274,7 @@ def backfill(
                 resume=state.checkpoint if state else None,
                 base_url=config.arxiv.oai_url,
             )
-            harvest_batches(
-                store, source, key, report, lambda p: in_categories(p, categories), since, now
-            )
+            harvest_batches(store, source, key, report, categories, since, now)
     except ArxivUnreachableError as error:
         report.unreachable = str(error)
     report.requests = client.sent - sent_before

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from papertide.errors import ArxivUnreachableError, PapertideError
 from papertide.fetch.client import PoliteClient
+from papertide.figures.cache import cache_name
 
 log = logging.getLogger("papertide.figures")
 
@@ -30,7 +31,7 @@ class PdfSource:
     max_bytes: int = 50_000_000
 
     def cached(self, arxiv_id: str, version: int) -> Path:
-        return self.cache_dir / f"{arxiv_id.replace('/', '_')}v{version}.pdf"
+        return self.cache_dir / f"{cache_name(arxiv_id, version)}.pdf"
 
     def get(self, arxiv_id: str, version: int) -> Path:
         """The PDF's path in the cache, downloading it first if needed."""

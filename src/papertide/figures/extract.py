@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -271,8 +270,3 @@ def _safe(number: str | None) -> str:
 
 def _since(started: float) -> float:
     return time.monotonic() - started
-
-
-def key_figure(crops: Sequence[Crop]) -> Crop | None:
-    """The paper's thumbnail: Figure 1 when there is one, else the first crop."""
-    return crops[0] if crops else None

@@ -25,10 +25,6 @@ class Box:
     def area(self) -> float:
         return self.width * self.height
 
-    @property
-    def center_x(self) -> float:
-        return (self.x0 + self.x1) / 2
-
     def union(self, other: Box) -> Box:
         return Box(
             min(self.x0, other.x0),

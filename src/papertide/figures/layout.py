@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from papertide.errors import PapertideError
 from papertide.figures.geometry import Box
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ class LayoutDetector(Protocol):
     def detect(self, image: Image, page_width: float, page_height: float) -> list[Region]: ...
 
 
-class ModelMissingError(RuntimeError):
+class ModelMissingError(PapertideError):
     """The layout model file is not installed."""
 
 

@@ -1,5 +1,6 @@
 """The pipeline's figures stage: crop the figures of every selected paper version that has
-none yet, put them into the site folder, and record in the store how each paper ended.
+none yet into the figures cache, and record in the store the chosen figures and how each paper
+ended (publishing copies the chosen files into the site).
 
 Safe without a network: a paper whose PDF cannot be had is recorded with its reason and
 retried by a later run (at most ``MAX_ATTEMPTS`` times); after the first failed download the
@@ -10,23 +11,22 @@ A paper that is done (figures, the first-page fallback, or an unreadable PDF) is
 from __future__ import annotations
 
 import logging
-import shutil
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from papertide.config import Config
 from papertide.fetch.client import PoliteClient
+from papertide.figures.cache import THUMBNAIL, cache_name, site_path
 from papertide.figures.download import PdfSource, PdfUnavailableError
 from papertide.figures.extract import Crop, Extraction, FigureOptions, extract_figures
-from papertide.records import Figure
+from papertide.records import Figure, Topic
 from papertide.store import Store
 
 log = logging.getLogger("papertide.figures")
 MAX_ATTEMPTS = 3
-SITE_FOLDER = "figures"
-THUMBNAIL = "thumb.webp"
 THUMBNAIL_WIDTH = 480
+Track = Callable[[list[tuple[str, int]], str, int | None], Iterable[tuple[str, int]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,23 +50,18 @@ def figure_options(config: Config) -> FigureOptions:
     )
 
 
-def folder_name(arxiv_id: str, version: int) -> str:
-    return f"{arxiv_id.replace('/', '_')}v{version}"
-
-
 def extract_pending(
     store: Store,
     config: Config,
-    track: Callable[[list[tuple[str, int]], str, int | None], Iterable[tuple[str, int]]],
+    topics: Sequence[Topic],
+    track: Track,
     source: PdfSource,
     warn: Callable[[str], None] = log.warning,
 ) -> FigureCounts:
     """Extract figures for each selected paper version that is not done yet."""
-    selected: dict[tuple[str, int], None] = {}
-    for topic in config.topic_records():
-        for day, _ in store.topic_days(topic.slug):
-            for paper, match, _announce in store.selected_on(topic.slug, day):
-                selected[(paper.arxiv_id, match.version)] = None
+    selected = dict.fromkeys(
+        (s.paper.arxiv_id, s.paper.version) for s in store.selected([t.slug for t in topics])
+    )
     todo = []
     for arxiv_id, version in selected:
         job = store.figure_job(arxiv_id, version)
@@ -77,7 +72,7 @@ def extract_pending(
     counts = {"ok": 0, "fallback": 0, "failed": 0, "retry": 0}
     offline: str | None = None
     for arxiv_id, version in track(todo, "Figures", len(todo)):
-        name = folder_name(arxiv_id, version)
+        name = cache_name(arxiv_id, version)
         if offline:
             counts["retry"] += 1
             continue
@@ -99,7 +94,7 @@ def extract_pending(
             status = (
                 "failed" if not extraction.crops else ("fallback" if extraction.fallback else "ok")
             )
-        figures = _publish(extraction.crops if extraction else (), arxiv_id, version, config)
+        figures = _choose(extraction.crops if extraction else (), arxiv_id, version, config)
         store.save_figures(
             arxiv_id,
             version,
@@ -113,7 +108,6 @@ def extract_pending(
             warn(f"figures of {arxiv_id}v{version}: {reason}")
     if offline:
         warn(f"figure downloads postponed to the next run: {offline}")
-    restore_site_figures(store, config, list(selected))
     return FigureCounts(counts["ok"], counts["fallback"], counts["failed"], counts["retry"])
 
 
@@ -124,32 +118,27 @@ def choose_figures(crops: Sequence[Crop], limit: int) -> list[Crop]:
     ][: max(0, limit - sum(c.kind != "table" for c in crops))]
 
 
-def _publish(crops: Sequence[Crop], arxiv_id: str, version: int, config: Config) -> list[Figure]:
-    """Copy the chosen crops into the site folder; their records, paths relative to its root."""
+def _choose(crops: Sequence[Crop], arxiv_id: str, version: int, config: Config) -> list[Figure]:
+    """The chosen crops' records, with the paths the site shows them at; the key figure's
+    thumbnail is written beside the crops."""
     chosen = choose_figures(crops, config.figures.max_per_paper)
     if not chosen:
         return []
-    folder = Path(SITE_FOLDER) / folder_name(arxiv_id, version)
-    target = config.output_dir / folder
-    target.mkdir(parents=True, exist_ok=True)
-    figures = []
-    for index, crop in enumerate(chosen):
-        shutil.copyfile(crop.path, target / crop.path.name)
-        figures.append(
-            Figure(
-                arxiv_id,
-                version,
-                index,
-                crop.kind,
-                crop.number,
-                crop.caption,
-                crop.page,
-                (folder / crop.path.name).as_posix(),
-                crop.box.rounded(),
-            )
+    write_thumbnail(chosen[0].path, chosen[0].path.with_name(THUMBNAIL))
+    return [
+        Figure(
+            arxiv_id,
+            version,
+            index,
+            crop.kind,
+            crop.number,
+            crop.caption,
+            crop.page,
+            site_path(arxiv_id, version, crop.path.name),
+            crop.box.rounded(),
         )
-    write_thumbnail(chosen[0].path, target / THUMBNAIL)
-    return figures
+        for index, crop in enumerate(chosen)
+    ]
 
 
 def write_thumbnail(source: Path, path: Path) -> None:
@@ -162,22 +151,11 @@ def write_thumbnail(source: Path, path: Path) -> None:
     thumb.save(path, format="WEBP", quality=80)
 
 
-def restore_site_figures(store: Store, config: Config, keys: Sequence[tuple[str, int]]) -> None:
-    """Copy back crops missing from the site folder (a site deleted and rebuilt)."""
-    work = config.base_dir / config.figures.pdf_dir
-    for arxiv_id, version in keys:
-        for fig in store.figures_of(arxiv_id, version):
-            path = config.output_dir / fig.path
-            cached = work / folder_name(arxiv_id, version) / Path(fig.path).name
-            if not path.exists() and cached.is_file():
-                path.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(cached, path)
-
-
 def figures_stage(
     store: Store,
     config: Config,
-    track: Callable[[list[tuple[str, int]], str, int | None], Iterable[tuple[str, int]]],
+    topics: Sequence[Topic],
+    track: Track,
     client: PoliteClient | None = None,
     warn: Callable[[str], None] = log.warning,
 ) -> FigureCounts:
@@ -197,4 +175,4 @@ def figures_stage(
         base_url=f.pdf_url,
         max_bytes=int(f.max_pdf_mb * 1_000_000),
     )
-    return extract_pending(store, config, track, source, warn)
+    return extract_pending(store, config, topics, track, source, warn)

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from papertide.config import LLMConfig
 
-__all__ = ["ChatBackend", "Completion", "Message", "make_backend", "resolve_backend"]
+__all__ = ["ChatBackend", "Completion", "Message", "Probe", "make_backend", "resolve_backend"]
 
 Message = dict[str, str]
 
@@ -27,11 +27,22 @@ class Completion:
     completion_tokens: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """Whether a backend can answer, found without spending a completion (`papertide doctor`)."""
+
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
 class ChatBackend(Protocol):
     name: str  # the cache key's model part, e.g. "openai:gpt-4o-mini", "local:qwen2.5-..."
     concurrency: int  # how many calls may run at once
 
     def complete(self, messages: list[Message], schema: dict[str, Any]) -> Completion: ...
+
+    def probe(self, timeout: float) -> Probe: ...
 
 
 def resolve_backend(config: LLMConfig) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 from papertide.config import LLMConfig
 from papertide.errors import LLMError, WriteupFailedError
-from papertide.llm import Completion, Message
+from papertide.llm import Completion, Message, Probe
 from papertide.llm import model as default_model
 
 # Longest summary and takeaway the grammar allows, in characters (the translation is bounded
@@ -62,6 +62,20 @@ class LocalBackend:
         )
         self.name = f"local:{label}"
         self._llama: Any = None
+
+    def probe(self, timeout: float) -> Probe:
+        """The model file is a GGUF file (loading it would take seconds and a gigabyte)."""
+        with self.path.open("rb") as handle:
+            magic = handle.read(4)
+        if magic != b"GGUF":
+            fix = (
+                "run `papertide model assemble`"
+                if self.config.model_path is None
+                else "point [llm] model_path at a GGUF file"
+            )
+            return Probe(False, f"{self.path} is not a GGUF model file", fix)
+        size = self.path.stat().st_size / 1e9
+        return Probe(True, f"local model {self.path} ({size:.1f} GB) is in place")
 
     def _load(self) -> Any:
         if self._llama is None:

@@ -21,7 +21,7 @@ from typing import Any
 
 from papertide.config import LLMConfig
 from papertide.errors import LLMError, WriteupFailedError
-from papertide.llm import Completion, Message
+from papertide.llm import Completion, Message, Probe
 
 MAX_RETRY_AFTER = 120.0  # seconds: a longer Retry-After is treated as "unavailable now"
 _FORMATS = ("json_schema", "json_object", "none")
@@ -88,12 +88,46 @@ class OpenAIBackend:
                 continue
             return _completion(body)
 
-    def _post(self, payload: dict[str, Any]) -> dict[str, Any]:
+    def _headers(self) -> dict[str, str]:
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if self._key:
             headers["Authorization"] = f"Bearer {self._key}"
+        return headers
+
+    def probe(self, timeout: float) -> Probe:
+        """One GET of ``{base_url}/models``: the endpoint answers and takes the key."""
+        config = self.config
+        if config.api_key_env and not self._key:
+            return Probe(
+                False,
+                f"the key variable {config.api_key_env} is not set",
+                f"export {config.api_key_env}=<your key> before the run (in GitHub Actions: a"
+                f" repository secret named {config.api_key_env})",
+            )
+        request = urllib.request.Request(f"{config.base_url}/models", headers=self._headers())
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as answer:
+                status = answer.status
+        except urllib.error.HTTPError as exc:
+            status = exc.code
+        except (OSError, urllib.error.URLError) as exc:
+            reason = getattr(exc, "reason", exc)
+            return Probe(
+                False,
+                f"{config.base_url} does not answer ({reason})",
+                "check [llm] base_url and the connection, or set [llm] backend = 'none'",
+            )
+        if status in (401, 403):
+            return Probe(
+                False,
+                f"{config.base_url} refuses the key in {config.api_key_env} (HTTP {status})",
+                f"put a valid key in {config.api_key_env}",
+            )
+        return Probe(True, f"{config.base_url} answers (HTTP {status}); model {config.model}")
+
+    def _post(self, payload: dict[str, Any]) -> dict[str, Any]:
         request = urllib.request.Request(
-            self.url, data=json.dumps(payload).encode(), headers=headers, method="POST"
+            self.url, data=json.dumps(payload).encode(), headers=self._headers(), method="POST"
         )
         try:
             with urllib.request.urlopen(request, timeout=self.config.timeout) as response:

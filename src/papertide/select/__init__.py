@@ -44,15 +44,6 @@ def page_day(paper: Paper) -> date:
     return date.today()
 
 
-def in_categories(paper: Paper, categories: Iterable[str]) -> str | None:
-    """The first of the paper's categories that the list admits ('cs' admits 'cs.CV')."""
-    wanted = tuple(categories)
-    for cat in paper.categories:
-        if any(cat == w or cat.startswith(w + ".") for w in wanted):
-            return cat
-    return None
-
-
 class KeywordSelector:
     """Selects papers that match the topic's keyword query, within its categories: the
     keyword-only baseline that ``papertide eval relevance --baseline keyword`` measures."""
@@ -71,7 +62,7 @@ class KeywordSelector:
 
         category = None
         if self.topic.categories:
-            category = in_categories(paper, self.topic.categories)
+            category = paper.listed_in(self.topic.categories)
             if category is None:
                 listed = ", ".join(self.topic.categories)
                 return match(False, 0.0, f"not listed in {listed}")

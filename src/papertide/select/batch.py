@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from papertide.config import Config
+from papertide.llm import make_backend
 from papertide.records import Match, Paper, Topic
 from papertide.select import page_day, select
 from papertide.select.embed import make_embedder
@@ -42,7 +43,9 @@ def score_papers(
         selection = Selection(
             store,
             make_embedder(settings.embedder, settings.embedder_model),
-            make_judge(settings, config.llm),
+            make_judge(
+                settings, make_backend(config.llm, config.base_dir) if settings.judge else None
+            ),
             settings.judge_band,
         )
         prepared = selection.prepare(topics, papers, warn)

@@ -1,22 +1,20 @@
 """The optional LLM judge: asked only about papers whose score is close to the threshold.
 
-A judge uses the write-up backend (``[llm] backend``); with ``backend = "none"`` there is no
-judge and selection is decided by keywords and embeddings alone. A judge's verdict moves the
-score just past the threshold in its direction and is quoted in the reason.
+A judge uses the run's LLM backend (``[llm] backend``, the one the writer uses); with
+``backend = "none"`` there is no judge and selection is decided by keywords and embeddings
+alone. A judge's verdict moves the score just past the threshold in its direction and is
+quoted in the reason.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
-from papertide.config import LLMConfig, SelectConfig
+from papertide.config import SelectConfig
+from papertide.llm import ChatBackend
 from papertide.records import Match, Paper, Topic
-
-if TYPE_CHECKING:
-    from papertide.llm import ChatBackend
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,14 +65,9 @@ class LLMJudge:
             return Verdict(False, "no usable answer from the judge")
 
 
-def make_judge(select: SelectConfig, llm: LLMConfig, base_dir: Path | None = None) -> Judge | None:
+def make_judge(select: SelectConfig, backend: ChatBackend | None) -> Judge | None:
     """The configured judge, or None when judging is off or no LLM backend is configured."""
-    if not select.judge:
-        return None
-    from papertide.llm import make_backend
-
-    backend = make_backend(llm, base_dir)
-    return LLMJudge(backend) if backend else None
+    return LLMJudge(backend) if select.judge and backend else None
 
 
 def apply_judge(judge: Judge, topic: Topic, paper: Paper, match: Match, band: float) -> Match:

@@ -17,7 +17,6 @@ from datetime import date
 import numpy as np
 
 from papertide.records import Match, Paper, Topic
-from papertide.select import in_categories
 from papertide.select.embed import Vectors
 from papertide.select.query import Document, Query, parse_query
 
@@ -149,7 +148,7 @@ class SemanticSelector:
         exclusions already rule it out, so such papers are never embedded."""
         if self.vectors is None:
             return False
-        if self.topic.categories and in_categories(paper, self.topic.categories) is None:
+        if self.topic.categories and paper.listed_in(self.topic.categories) is None:
             return False
         return not any(e.evaluate(document) is not None for e in self.exclusions)
 
@@ -165,7 +164,7 @@ class SemanticSelector:
                 reason,
             )
 
-        if self.topic.categories and in_categories(paper, self.topic.categories) is None:
+        if self.topic.categories and paper.listed_in(self.topic.categories) is None:
             return match(False, 0.0, f"not listed in {', '.join(self.topic.categories)}")
         for exclusion in self.exclusions:
             hit = exclusion.evaluate(document)

@@ -16,7 +16,7 @@ from itertools import islice
 
 import numpy as np
 
-from papertide.config import LLMConfig, SelectConfig
+from papertide.config import SelectConfig
 from papertide.records import Match, Paper, Topic, split_arxiv_id
 from papertide.select.embed import (
     Embedder,
@@ -25,7 +25,7 @@ from papertide.select.embed import (
     make_embedder,
     paper_text,
 )
-from papertide.select.judge import Judge, apply_judge, make_judge
+from papertide.select.judge import Judge, apply_judge
 from papertide.select.query import Document
 from papertide.select.semantic import ANCHORS, SemanticSelector, TopicVectors
 from papertide.store import Store
@@ -205,7 +205,7 @@ def select_pending(
     store: Store,
     topics: Sequence[Topic],
     settings: SelectConfig,
-    llm: LLMConfig,
+    judge: Judge | None,
     track: Callable[[Pending, str, int], Iterable[tuple[Paper, list[str]]]],
     warn: Warn = _no_warning,
     embedder_factory: Callable[[str, str], Embedder | None] = make_embedder,
@@ -228,7 +228,7 @@ def select_pending(
     selection = Selection(
         store,
         embedder_factory(settings.embedder, settings.embedder_model),
-        make_judge(settings, llm),
+        judge,
         settings.judge_band,
     )
     prepared = selection.prepare(topics, warn=warn)

@@ -8,7 +8,7 @@ import json
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass, replace
 from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from papertide.errors import LockedError
-from papertide.records import AnnounceType, Feedback, Figure, Match, Paper, Writeup
+from papertide.records import AnnounceType, Feedback, Figure, Match, Paper, Selected, Writeup
 from papertide.store.database import POSTGRES_SCHEMES, Database
 from papertide.store.sql import statements
 
@@ -130,6 +130,14 @@ class LLMUsageRecord:
     written: int
     failed: int
     pending: int
+
+    def line(self) -> str:
+        cost = f", cost {self.cost:.4f}" if self.cost is not None else ""
+        return (
+            f"write-ups ({self.model}): {self.written} written, {self.failed} failed,"
+            f" {self.pending} pending; {self.calls} LLM calls, {self.prompt_tokens} +"
+            f" {self.completion_tokens} tokens{cost}"
+        )
 
 
 def is_server(target: Path | str) -> bool:
@@ -404,34 +412,39 @@ class Store:
         )
         return [(date.fromisoformat(day), int(n)) for day, n in rows]
 
-    def selected_on(self, topic: str, day: date) -> list[tuple[Paper, Match, AnnounceType]]:
-        """The papers selected for a topic's day page, best score first, with how each
-        matched version was announced."""
+    def selected(self, topics: Sequence[str]) -> list[Selected]:
+        """Every paper version the topics selected: topic by topic in the order given, each
+        topic's days newest first, each day's papers best score first."""
+        marks = ", ".join("?" * len(topics))
         rows = self.db.execute(
-            f"SELECT {_PAPER_COLUMNS_P}, m.version, m.score, m.reason, m.decided_at,"
-            " COALESCE(v.announce_type, '') FROM matches m"
+            f"SELECT {_PAPER_COLUMNS_P}, m.topic, m.day, m.version, m.score, m.reason,"
+            " m.decided_at, COALESCE(v.announce_type, '') FROM matches m"
             " JOIN papers p ON p.arxiv_id = m.arxiv_id"
             " LEFT JOIN versions v ON v.arxiv_id = m.arxiv_id AND v.version = m.version"
-            " WHERE m.topic = ? AND m.day = ? AND m.selected = 1"
-            " ORDER BY m.score DESC, m.arxiv_id",
-            (topic, day.isoformat()),
+            f" WHERE m.topic IN ({marks}) AND m.selected = 1"
+            " ORDER BY m.day DESC, m.score DESC, m.arxiv_id",
+            tuple(topics),
         ).fetchall()
         result = []
         for row in rows:
             paper = _paper_from_row(row[: len(_PAPER_COLUMN_LIST)])
-            version, score, reason, decided_at, announce_type = row[len(_PAPER_COLUMN_LIST) :]
+            topic, day, version, score, reason, decided_at, announce_type = row[
+                len(_PAPER_COLUMN_LIST) :
+            ]
             match = Match(
                 paper.arxiv_id,
                 version,
                 topic,
-                day,
+                date.fromisoformat(day),
                 True,
                 score,
                 reason,
                 datetime.fromisoformat(decided_at),
             )
-            result.append((paper, match, AnnounceType(announce_type)))
-        return result
+            shown = replace(paper, version=version)
+            result.append(Selected(shown, match, AnnounceType(announce_type)))
+        order = {slug: n for n, slug in enumerate(topics)}
+        return sorted(result, key=lambda s: order[s.match.topic])
 
     def count_selected(self) -> dict[str, int]:
         rows = self.db.execute(
@@ -573,34 +586,13 @@ class Store:
         failed = self.db.execute("SELECT COUNT(*) FROM writeup_failures").fetchone()[0]
         return int(written), int(failed)
 
-    def record_llm_usage(
-        self,
-        run_id: int,
-        model: str,
-        calls: int,
-        prompt_tokens: int,
-        completion_tokens: int,
-        cost: float | None,
-        written: int,
-        failed: int,
-        pending: int,
-    ) -> None:
+    def record_llm_usage(self, run_id: int, usage: LLMUsageRecord) -> None:
         with self.transaction() as db:
             db.execute(
                 "UPDATE runs SET llm_model = ?, llm_calls = ?, llm_prompt_tokens = ?,"
                 " llm_completion_tokens = ?, llm_cost = ?, writeups_written = ?,"
                 " writeups_failed = ?, writeups_pending = ? WHERE id = ?",
-                (
-                    model,
-                    calls,
-                    prompt_tokens,
-                    completion_tokens,
-                    cost,
-                    written,
-                    failed,
-                    pending,
-                    run_id,
-                ),
+                (*astuple(usage), run_id),
             )
 
     def llm_usage(self, run_id: int) -> LLMUsageRecord | None:
@@ -717,10 +709,6 @@ class Store:
                     for arxiv_id, version, v in vectors
                 ),
             )
-
-    def count_embeddings(self, model: str) -> int:
-        row = self.db.execute("SELECT COUNT(*) FROM embeddings WHERE model = ?", (model,))
-        return int(row.fetchone()[0])
 
     def get_topic_vectors(
         self, slug: str, model: str, fingerprint: str

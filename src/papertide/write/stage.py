@@ -1,4 +1,5 @@
-"""The write stage over many papers: cache look-up, concurrent calls, failures recorded.
+"""The pipeline's write stage: every selected paper version without a write-up, cache
+look-up, concurrent calls, failures recorded.
 
 Only the calling threads talk to the backend; every store write happens in the caller's
 thread. A paper whose answer stays unusable is recorded as failed (and retried by a later
@@ -15,8 +16,7 @@ from papertide.errors import LLMError, WriteupFailedError
 from papertide.records import Paper, Topic, Writeup
 from papertide.store import Store
 from papertide.write import Writer
-
-Track = Callable[[Iterable[Paper], str, int | None], Iterable[Paper]]
+from papertide.write.prompt import PROMPT_VERSION
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,3 +91,22 @@ def write_all(
                 on_done(paper)
     pending = len(queue) if error else 0
     return WriteStats(written, failed, pending, error)
+
+
+def write_pending(
+    store: Store,
+    topics: Sequence[Topic],
+    writer: Writer,
+    language: str,
+    track: Callable[[range, str, int | None], Iterable[int]],
+    force: bool = False,
+) -> WriteStats:
+    """One LLM call per selected paper version that has no write-up yet (a paper selected by
+    two topics is written once); failures are recorded, an unreachable backend leaves the
+    rest pending for the next run."""
+    by_slug = {t.slug: t for t in topics}
+    selected = ((s.paper, by_slug[s.match.topic]) for s in store.selected(list(by_slug)))
+    todo = missing(store, selected, writer, language, PROMPT_VERSION, force)
+    progress = iter(track(range(len(todo)), "Writing", len(todo)))
+    next(progress, None)
+    return write_all(store, todo, writer, language, PROMPT_VERSION, lambda _: next(progress, None))

@@ -1,0 +1,112 @@
+"""The pipeline's publish stage: day pages assembled from the store, the site built, the
+figure files its pages show copied from the figures cache, and the other channels (blog posts,
+email) published."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from itertools import groupby
+from pathlib import Path
+
+from papertide.config import Config
+from papertide.enrich import find_links
+from papertide.figures.cache import cached_file, site_files
+from papertide.publish.channels import publish_channels
+from papertide.publish.site import BuildResult, SiteInfo, TopicArchive, build_site
+from papertide.records import (
+    AnnounceType,
+    Digest,
+    DigestEntry,
+    PaperStatus,
+    Selected,
+    Topic,
+    Writeup,
+)
+from papertide.store import Store
+from papertide.write import PROMPT_VERSION, disabled_note
+
+Track = Callable[[list[Digest], str, int | None], Iterable[Digest]]
+
+
+def _status(selected: Selected) -> PaperStatus:
+    if selected.match.version > 1:
+        return PaperStatus.REVISED
+    if selected.announce_type in (AnnounceType.CROSS, AnnounceType.REPLACE_CROSS):
+        return PaperStatus.CROSS
+    return PaperStatus.NEW
+
+
+def _entry(store: Store, s: Selected, model: str | None, language: str) -> DigestEntry:
+    paper = s.paper
+    writeup: Writeup | None = None
+    failure: str | None = None
+    if model:
+        writeup = store.get_writeup(paper.arxiv_id, paper.version, model, PROMPT_VERSION, language)
+        failed = writeup is None and store.writeup_failure(
+            paper.arxiv_id, paper.version, model, PROMPT_VERSION, language
+        )
+        failure = failed[0] if failed else None
+    return DigestEntry(
+        paper=paper,
+        match=s.match,
+        status=_status(s),
+        links=find_links(paper),
+        writeup=writeup,
+        figures=store.figures_of(paper.arxiv_id, paper.version),
+        writeup_failure=failure,
+    )
+
+
+def digests(
+    store: Store, topics: Sequence[Topic], model: str | None, language: str
+) -> Iterator[Digest]:
+    """Every topic's day pages, assembled from the store; ``model`` names the write-ups shown
+    (None: write-ups are off)."""
+    by_slug = {t.slug: t for t in topics}
+    selected = store.selected(list(by_slug))
+    for (slug, day), group in groupby(selected, key=lambda s: (s.match.topic, s.match.day)):
+        entries = tuple(_entry(store, s, model, language) for s in group)
+        updated = max(
+            (e.match.decided_at for e in entries if e.match.decided_at),
+            default=datetime.now(UTC),
+        )
+        yield Digest(topic=by_slug[slug], day=day, entries=entries, updated=updated)
+
+
+def copy_figures(pages: Iterable[Digest], cache: Path, out_dir: Path) -> None:
+    """Copy from the cache every figure file the pages show that the site lacks (a new
+    figure, or a site deleted and rebuilt)."""
+    for rel in site_files(f for page in pages for e in page.entries for f in e.figures):
+        source, target = cached_file(cache, rel), out_dir / rel
+        if source.is_file() and (
+            not target.is_file() or target.stat().st_size != source.stat().st_size
+        ):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+
+
+def publish(
+    store: Store,
+    config: Config,
+    topics: Sequence[Topic],
+    model: str | None,
+    track: Track,
+) -> BuildResult:
+    archives = [TopicArchive(t, tuple(store.topic_days(t.slug))) for t in topics]
+    pages = list(digests(store, topics, model, config.language))
+    generated = max((d.updated for d in pages), default=datetime.now(UTC))
+    site = SiteInfo(
+        title=config.site.title,
+        language=config.language,
+        llm_note=disabled_note(config.llm),
+        generated=generated,
+        base_url=config.site.base_url,
+    )
+    pages_tracked = track(pages, "Publishing", len(pages))
+    result = build_site(config.output_dir, site, archives, pages_tracked, prune=True)
+    copy_figures(pages, config.base_dir / config.figures.pdf_dir, config.output_dir)
+    notes = publish_channels(store, config, pages, site.llm_note)
+    return replace(result, notes=result.notes + notes)
