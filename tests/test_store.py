@@ -346,6 +346,7 @@ def test_a_batch_of_ratings_is_stored_whole_or_not_at_all(store_target: Path | s
             store.add_feedback(ratings())  # type: ignore[arg-type]
         assert rows(store, "feedback") == 0
 
+
 def test_an_unreachable_server_gets_a_clear_error() -> None:
     pytest.importorskip("psycopg")
     with pytest.raises(StoreError, match=r"cannot connect to the store .*\[store\] url"):

@@ -56,9 +56,7 @@ def ok(config: Path, *args: str) -> str:
 def contents(store: Store) -> dict[str, list[tuple[object, ...]]]:
     """Every row of every table, in a stable order: what two stores must agree on."""
     tables = sorted(store.db.tables())
-    return {
-        t: sorted(store.db.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in tables
-    }
+    return {t: sorted(store.db.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in tables}
 
 
 @pytest.fixture

@@ -171,6 +171,13 @@ class EmailConfig(_Section):
     recipients: tuple[EmailRecipient, ...] = Field(min_length=1)
 
 
+class ZoteroConfig(_Section):
+    library_id: str = ""
+    library_type: Literal["user", "group"] = "user"
+    api_key_env: str = "ZOTERO_API_KEY"
+    api_url: str = "https://api.zotero.org"
+
+
 class StoreConfig(_Section):
     path: Path = Path("papertide.db")
     # A PostgreSQL store shared by a lab: postgresql://user@host[:port]/database; its
@@ -291,6 +298,7 @@ class Config(_Section):
     export: ExportConfig = ExportConfig()
     figures: FiguresConfig = FiguresConfig()
     email: EmailConfig | None = None
+    zotero: ZoteroConfig = ZoteroConfig()
     topics: tuple[TopicConfig, ...] = Field(min_length=1)
     # Where the file was read from; relative paths in it are resolved against its folder.
     source: Path = Field(default=Path(DEFAULT_CONFIG), exclude=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from papertide import __version__
-from papertide.cli import figures, init, ops, run, select, store, write
+from papertide.cli import feedback, figures, init, ops, run, select, store, write
 from papertide.config import DEFAULT_CONFIG
 
 
@@ -64,3 +64,5 @@ main.add_command(select.calibrate_cmd)
 main.add_command(write.write_cmd)
 main.add_command(write.model_group)
 main.add_command(figures.figures_cmd)
+main.add_command(feedback.feedback_group)
+main.add_command(feedback.library_group)

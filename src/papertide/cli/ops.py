@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,27 +14,38 @@ from papertide.doctor import run_checks
 from papertide.errors import PapertideError
 from papertide.figures.cache import prune_cache
 from papertide.runlog import log_path
+from papertide.serve import make_server
 from papertide.store import open_store
 
 
 @click.command()
 @click.option("--port", default=8000, show_default=True, help="Port to listen on.")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to bind (0.0.0.0: every interface, so others on the network can rate).",
+)
 @click.pass_context
 @reports_errors
 def serve(ctx: click.Context, port: int, host: str) -> None:
-    """Preview the website on localhost (Ctrl-C stops).
+    """Preview the website on localhost and record its ratings (Ctrl-C stops).
+
+    A click on a paper's "relevant" or "not relevant" button is recorded in the store
+    (only from the site's own pages: requests from other origins are refused); the
+    next run or build judges that topic again.
 
     \b
     Example:
       papertide serve --port 8080
     """
-    root = load(ctx).output_dir
+    config = load(ctx)
+    root = config.output_dir
     if not (root / "index.html").is_file():
         raise PapertideError(f"{root}: no site built yet; run `papertide build` first")
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    slugs = [t.slug for t in config.topic_records()]
     try:
-        server = http.server.ThreadingHTTPServer((host, port), handler)
+        server = make_server(root, lambda: open_store(config), slugs, host, port)
     except OSError as exc:
         raise PapertideError(f"cannot listen on {host}:{port} ({exc}); try --port") from None
     stdout.print(f"serving {root} at http://{host}:{port}/ (Ctrl-C stops)")

@@ -10,22 +10,24 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict
 from datetime import date
 
-from papertide.records import Match, Paper, Topic
+from papertide.records import Feedback, Match, Paper, Topic
 from papertide.select.query import Document, Query, parse_query
 
 # Bump when the selection logic changes, so stored decisions are made again.
 SELECTOR_VERSION = "semantic-1"
 
 
-def fingerprint(topic: Topic, model: str = "") -> str:
+def fingerprint(topic: Topic, model: str = "", ratings: Sequence[Feedback] = ()) -> str:
     """Changes whenever anything that decides the topic's matches changes: its definition,
-    the selection logic, the embedding model."""
+    the selection logic, the embedding model, the reader's ratings for it."""
+    rated = sorted((r.paper_id, r.relevant) for r in ratings)
     payload = json.dumps(
-        {"selector": SELECTOR_VERSION, "model": model, **asdict(topic)}, sort_keys=True
+        {"selector": SELECTOR_VERSION, "model": model, **asdict(topic), "ratings": rated},
+        sort_keys=True,
     )
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 

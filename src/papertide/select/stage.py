@@ -211,13 +211,13 @@ def select_pending(
     embedder_factory: Callable[[str, str], Embedder | None] = make_embedder,
 ) -> tuple[int, int]:
     """Decide every (paper, topic) pair the store has no decision for; re-decide a topic whose
-    definition (or the embedding model) changed. Decisions are saved as they are made, so a
+    definition, ratings (or the embedding model) changed. Decisions are saved as they are made, so a
     killed run keeps them. Returns (decisions made, of which selected)."""
     from papertide.select import fingerprint
 
     model = embedder_name(settings.embedder, settings.embedder_model)
     for topic in topics:
-        fp = fingerprint(topic, model)
+        fp = fingerprint(topic, model, store.feedback_for(topic.slug))
         if store.topic_fingerprint(topic.slug) != fp:
             store.reset_topic(topic.slug, fp)
     slugs = [t.slug for t in topics]

@@ -317,6 +317,33 @@ class Store:
             yield from (_paper_from_row(row) for row in rows)
             last = rows[-1][0]
 
+    def stored_ids(self, arxiv_ids: Iterable[str]) -> set[str]:
+        """Which of these arXiv ids the store holds."""
+        wanted = list(dict.fromkeys(arxiv_ids))
+        found: set[str] = set()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            rows = self.db.execute(
+                f"SELECT arxiv_id FROM papers WHERE arxiv_id IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+            found.update(row[0] for row in rows)
+        return found
+
+    def ids_by_doi(self, dois: Iterable[str]) -> dict[str, str]:
+        """The stored paper of each of these DOIs (compared in lower case): DOI -> arXiv id."""
+        wanted = list(dict.fromkeys(d.lower() for d in dois))
+        found: dict[str, str] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            rows = self.db.execute(
+                "SELECT LOWER(doi), arxiv_id FROM papers"
+                f" WHERE LOWER(doi) IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+            found.update((doi, arxiv_id) for doi, arxiv_id in rows)
+        return found
+
     def count_papers(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM papers").fetchone()[0])
 

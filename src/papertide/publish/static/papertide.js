@@ -1,4 +1,4 @@
-/* papertide: theme and language toggles, math, keyboard shortcuts and search.
+/* papertide: theme and language toggles, math, keyboard shortcuts, search and ratings.
    Plain JavaScript, no request to any other host; every feature degrades to a readable page. */
 (function () {
   "use strict";
@@ -221,12 +221,141 @@
     run();
   }
 
+  /* Ratings: "relevant / not relevant" per paper and topic, kept in this browser. Under
+     `papertide serve` (the page then names its endpoint in <meta name="papertide-ratings">)
+     each click is also POSTed and recorded in the store; elsewhere "Export ratings" saves a
+     file for `papertide feedback import`. Format: papertide.feedback.ratings. */
+  var RATINGS = "papertide-ratings";
+
+  function loadRatings() {
+    try {
+      var stored = JSON.parse(window.localStorage.getItem(RATINGS) || "{}");
+      return stored && typeof stored === "object" ? stored : {};
+    } catch (e) {
+      return {};
+    }
+  }
+
+  function ratingsDocument(list) {
+    return {
+      format: "papertide-ratings",
+      version: 1,
+      exported_at: new Date().toISOString(),
+      ratings: list.map(function (r) {
+        return { paper: r.paper, topic: r.topic, relevant: r.relevant, rated_at: r.rated_at };
+      })
+    };
+  }
+
+  function setupRatings() {
+    var bar = document.querySelector("[data-ratings-topic]");
+    var groups = document.querySelectorAll("[data-rating]");
+    if (!bar || !groups.length) return;
+    var topic = bar.getAttribute("data-ratings-topic");
+    var meta = document.querySelector('meta[name="papertide-ratings"]');
+    var endpoint = meta ? meta.getAttribute("content") : null;
+    var ratings = loadRatings();
+    var statuses = {};
+
+    function save() {
+      remember(RATINGS, JSON.stringify(ratings));
+    }
+
+    function all() {
+      return Object.keys(ratings).map(function (k) { return ratings[k]; });
+    }
+
+    function show() {
+      for (var i = 0; i < groups.length; i++) {
+        var paper = groups[i].getAttribute("data-rating");
+        var r = ratings[topic + " " + paper];
+        var buttons = groups[i].querySelectorAll("[data-relevant]");
+        for (var b = 0; b < buttons.length; b++) {
+          var pressed = !!r && String(r.relevant) === buttons[b].getAttribute("data-relevant");
+          buttons[b].setAttribute("aria-pressed", String(pressed));
+        }
+        groups[i].querySelector(".rating-status").textContent =
+          statuses[paper] || (!r ? "" : r.stored ? "Recorded in papertide." : "Kept in this browser.");
+      }
+      var waiting = all().filter(function (r) { return !r.stored && !r.exported; }).length;
+      bar.hidden = waiting === 0;
+      bar.querySelector("[data-ratings-count]").textContent = waiting === 1 ?
+        "1 rating is kept in this browser only." :
+        waiting + " ratings are kept in this browser only.";
+    }
+
+    function send(list) {
+      if (!endpoint || !list.length || !window.fetch) return;
+      window.fetch(endpoint, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(ratingsDocument(list))
+      }).then(function (response) {
+        return response.json().then(function (answer) {
+          list.forEach(function (r) {
+            var current = ratings[r.topic + " " + r.paper];
+            if (response.ok && current && current.rated_at === r.rated_at) current.stored = true;
+            if (!response.ok && r.topic === topic) {
+              statuses[r.paper] = "Not recorded: " + (answer.error || response.status);
+            }
+          });
+          save();
+          show();
+        });
+      }).catch(function () {
+        list.forEach(function (r) {
+          if (r.topic === topic) statuses[r.paper] = "Not recorded: papertide serve did not answer; kept in this browser.";
+        });
+        show();
+      });
+    }
+
+    for (var i = 0; i < groups.length; i++) {
+      groups[i].hidden = false;
+      groups[i].addEventListener("click", function (event) {
+        var button = event.target.closest("[data-relevant]");
+        if (!button) return;
+        var paper = this.getAttribute("data-rating");
+        var r = {
+          paper: paper,
+          topic: topic,
+          relevant: button.getAttribute("data-relevant") === "true",
+          rated_at: new Date().toISOString(),
+          stored: false
+        };
+        ratings[topic + " " + paper] = r;
+        delete statuses[paper];
+        save();
+        show();
+        send([r]);
+      });
+    }
+
+    bar.querySelector("[data-ratings-export]").addEventListener("click", function () {
+      var blob = new Blob([JSON.stringify(ratingsDocument(all()), null, 1)], { type: "application/json" });
+      var link = document.createElement("a");
+      link.href = URL.createObjectURL(blob);
+      link.download = "papertide-ratings-" + new Date().toISOString().slice(0, 10) + ".json";
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+      window.setTimeout(function () { URL.revokeObjectURL(link.href); }, 1000);
+      all().forEach(function (r) { r.exported = true; });
+      save();
+      show();
+    });
+
+    show();
+    send(all().filter(function (r) { return !r.stored; }));
+  }
+
   function start() {
     setupTheme();
     setupLanguage();
     setupKeys();
     renderMath(document);
     setupSearch();
+    setupRatings();
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
