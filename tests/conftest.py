@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cdp import Browser, find_chromium
 from postgres import fresh_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,3 +51,16 @@ def store_target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Pat
         return
     with fresh_database() as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """One headless Chromium per test module; skips when Chromium is not installed."""
+    executable = find_chromium()
+    if executable is None:
+        pytest.skip("Chromium is not installed (Debian: apt-get install chromium)")
+    b = Browser(executable)
+    try:
+        yield b
+    finally:
+        b.close()

@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from cdp import Browser, find_chromium
+from cdp import Browser
 from test_publish import DAY3, GENERATED, digest, entry, sample_archives, sample_digests
 
 from papertide.publish import SiteInfo, build_site
@@ -80,18 +80,6 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    executable = find_chromium()
-    if executable is None:
-        pytest.skip("Chromium is not installed (Debian: apt-get install chromium)")
-    b = Browser(executable)
-    try:
-        yield b
-    finally:
-        b.close()
-
-
 def problems(browser: Browser, base: str) -> list[str]:
     """Console errors, uncaught exceptions, failed loads and requests to any other host."""
     found = []
@@ -105,7 +93,9 @@ def problems(browser: Browser, base: str) -> list[str]:
             found.append(f"log: {params['entry']['text']} {params['entry'].get('url', '')}")
         elif method == "Network.requestWillBeSent":
             url = params["request"]["url"]
-            if not (url.startswith(base) or urlsplit(url).scheme in ("data", "file", "about")):
+            if not (
+                url.startswith(base) or urlsplit(url).scheme in ("data", "file", "about", "blob")
+            ):
                 found.append(f"request to another host: {url}")
         elif method == "Network.loadingFailed":
             found.append(f"failed to load: {params.get('errorText')} {params.get('type')}")

@@ -18,7 +18,7 @@ def test_readme_documents_every_config_key() -> None:
     from papertide.config import Config, TopicConfig
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    for section in ("site", "store", "llm", "figures", "arxiv", "select"):
+    for section in ("site", "store", "llm", "figures", "arxiv", "select", "zotero"):
         model = Config.model_fields[section].annotation
         for key in model.model_fields:  # type: ignore[union-attr]
             assert f"`[{section}] {key}`" in readme, f"[{section}] {key}"

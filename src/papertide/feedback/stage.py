@@ -27,7 +27,8 @@ class Recorded:
     problems: tuple[str, ...]  # ratings skipped, and why
 
     def line(self) -> str:
-        text = f"{self.changed} ratings recorded ({self.kept - self.changed} already known)"
+        known = self.kept - self.changed
+        text = f"{_count(self.changed, 'rating')} recorded ({known} already known)"
         if self.topics:
             text += f"; judged again by the next run: {', '.join(self.topics)}"
         if self.not_stored:
@@ -71,14 +72,15 @@ class LibraryImport:
         entries = len(self.library.entries)
         matched = entries - len(self.unmatched)
         lines = [
-            f"{entries} entries read, {matched} with an arXiv id or a stored DOI;"
-            f" {self.recorded.line()}"
+            f"{_count(entries, 'entry', 'entries')} read, {matched} with an arXiv id or"
+            f" a stored DOI; {self.recorded.line()}"
         ]
         if self.unmatched:
             shown = ", ".join(_name(e) for e in self.unmatched[:5])
             more = f" and {len(self.unmatched) - 5} more" if len(self.unmatched) > 5 else ""
             lines.append(
-                f"{len(self.unmatched)} entries without an arXiv id or a DOI of a stored paper"
+                f"{_count(len(self.unmatched), 'entry', 'entries')} without an arXiv id or a DOI"
+                " of a stored paper"
                 f" (not used): {shown}{more}"
             )
         return lines
@@ -99,6 +101,10 @@ def import_library(
             unmatched.append(entry)
     recorded = record_ratings(store, ratings, topics)
     return LibraryImport(library, recorded, tuple(unmatched))
+
+
+def _count(n: int, one: str, many: str = "") -> str:
+    return f"{n} {one if n == 1 else many or one + 's'}"
 
 
 def _name(entry: LibraryEntry) -> str:

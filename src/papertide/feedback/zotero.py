@@ -22,8 +22,11 @@ from papertide.feedback.library import LibraryFile, library_entry
 _NOT_PAPERS = {"note", "attachment", "annotation"}
 
 
-def read_zotero(settings: ZoteroConfig, collection: str | None = None) -> LibraryFile:
-    """The papers of the configured library, or of one of its collections (name or key)."""
+def read_zotero(
+    settings: ZoteroConfig, collection: str | None = None, page_size: int = 100
+) -> LibraryFile:
+    """The papers of the configured library, or of one of its collections (name or key),
+    ``page_size`` items per request (the API's maximum is 100)."""
     if not settings.library_id:
         raise PapertideError(
             "[zotero] library_id is not set: put your Zotero user ID (shown at"
@@ -36,10 +39,10 @@ def read_zotero(settings: ZoteroConfig, collection: str | None = None) -> Librar
     try:
         if collection:
             found = _collection_key(zot, collection, where)
-            items = zot.everything(zot.collection_items_top(found, limit=100))
+            items = zot.everything(zot.collection_items_top(found, limit=page_size))
             where = f"{where}, collection {collection!r}"
         else:
-            items = zot.everything(zot.top(limit=100))
+            items = zot.everything(zot.top(limit=page_size))
     except pyzotero.UserNotAuthorisedError:
         hint = (
             f"set ${settings.api_key_env} to a key that can read it"
