@@ -351,3 +351,15 @@ def test_an_unreachable_server_gets_a_clear_error() -> None:
     pytest.importorskip("psycopg")
     with pytest.raises(StoreError, match=r"cannot connect to the store .*\[store\] url"):
         Store("postgresql://papertide@127.0.0.1:9/nowhere")
+
+
+def test_library_entries_find_stored_papers_by_id_and_by_doi(store_target: Path | str) -> None:
+    with Store(store_target) as store:
+        store.upsert_papers([replace(PAPER, doi="10.1109/CVPR.2026.42")])
+        assert store.stored_ids(["2606.99999", PAPER.arxiv_id, PAPER.arxiv_id]) == {
+            PAPER.arxiv_id
+        }
+        assert store.ids_by_doi(["10.1109/cvpr.2026.42", "10.1000/none"]) == {
+            "10.1109/cvpr.2026.42": PAPER.arxiv_id
+        }
+        assert store.stored_ids([]) == set() and store.ids_by_doi([]) == {}
