@@ -32,9 +32,15 @@ def _relative(path: Path, root: Path) -> str:
 def github_workflow(config: Config) -> str:
     """The workflow for a repository whose root holds the config file."""
     root = config.base_dir
-    store = _relative(config.store_path, root)
-    logs = _relative(config.store_path.parent / "logs", root)
-    pdfs = _relative(root / config.figures.pdf_dir, root)
+    # What the Actions cache keeps between runs: the store, the run log, the PDFs and crops,
+    # and the user cache (the local model).
+    kept = (
+        _relative(config.store_path, root),
+        _relative(config.store_path.parent / "logs", root),
+        _relative(root / config.figures.pdf_dir, root),
+        "~/.cache/papertide",
+    )
+    state = "\n".join(f"            {path}" for path in kept)
     site = _relative(config.output_dir, root)
     key_env = config.llm.api_key_env or "OPENAI_API_KEY"
     return f"""\
@@ -76,10 +82,7 @@ jobs:
         uses: actions/cache/restore@v4
         with:
           path: |
-            {store}
-            {logs}
-            {pdfs}
-            ~/.cache/papertide
+{state}
           key: papertide-state-${{{{ github.run_id }}}}
           restore-keys: papertide-state-
       - name: Check the setup
@@ -95,10 +98,7 @@ jobs:
         uses: actions/cache/save@v4
         with:
           path: |
-            {store}
-            {logs}
-            {pdfs}
-            ~/.cache/papertide
+{state}
           key: papertide-state-${{{{ github.run_id }}}}
       - name: Show the run history
         if: always()

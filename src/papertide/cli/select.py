@@ -9,6 +9,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 from rich.table import Table
@@ -29,6 +30,19 @@ from papertide.records import Paper
 from papertide.select.batch import Evaluation, calibrate_topics, evaluate, score_papers
 from papertide.select.evaluate import Scores, read_labels
 from papertide.store import open_store
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _labels_option(help: str) -> Callable[[F], F]:
+    return click.option(
+        "--labels",
+        "labels_dir",
+        required=True,
+        type=click.Path(file_okay=False, path_type=Path),
+        help=help,
+    )
+
 
 _input_option = click.option(
     "--input",
@@ -119,13 +133,7 @@ def eval_group() -> None:
 
 
 @eval_group.command("relevance")
-@click.option(
-    "--labels",
-    "labels_dir",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help='Folder of <topic-slug>.jsonl files with rows {"id", "label"} (2, 1 or 0).',
-)
+@_labels_option('Folder of <topic-slug>.jsonl files with rows {"id", "label"} (2, 1 or 0).')
 @_input_option
 @click.option(
     "--baseline",
@@ -192,13 +200,7 @@ def _print_evaluation(result: Evaluation, baseline: bool) -> None:
 
 
 @click.command("calibrate")
-@click.option(
-    "--labels",
-    "labels_dir",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder of <topic-slug>.jsonl label files, as for `eval relevance`.",
-)
+@_labels_option("Folder of <topic-slug>.jsonl label files, as for `eval relevance`.")
 @_input_option
 @config_option
 @click.pass_context
