@@ -127,3 +127,14 @@ def test_no_import_cycle() -> None:
     for name in sorted(graph):
         walk(name, [])
     assert cycles == []
+
+
+def test_command_modules_share_only_the_console() -> None:
+    wrong = [
+        f"{name} imports {imported}"
+        for name, path in modules().items()
+        if name.startswith("papertide.cli.") and name != "papertide.cli.console"
+        for imported in imports(path, at_import_time=False)
+        if imported.startswith("papertide.cli") and imported != "papertide.cli.console"
+    ]
+    assert wrong == []
