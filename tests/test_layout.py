@@ -21,12 +21,13 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "store runlog",
         "llm",
         "fetch",
+        "feedback",
         "select",
         "enrich",
         "write",
         "figures",
         "publish",
-        "pipeline schedule doctor",
+        "pipeline schedule doctor serve",
         "cli __main__",
     )
 )
@@ -49,7 +50,9 @@ def modules() -> dict[str, Path]:
 
 def layer(module: str) -> int:
     top = module.split(".")[1] if "." in module else "__init__"
-    return next(n for n, names in enumerate(LAYERS) if top in names)
+    found = [n for n, names in enumerate(LAYERS) if top in names]
+    assert found, f"{module}: a new top-level module; put it into LAYERS"
+    return found[0]
 
 
 def imports(path: Path, at_import_time: bool) -> set[str]:
