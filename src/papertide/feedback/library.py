@@ -93,7 +93,7 @@ def parse_bibtex(text: str, origin: str) -> Parsed:
     parser.expect_multiple_parse = True
     try:
         records = bibtexparser.loads(text, parser).entries
-    except Exception as exc:  # noqa: BLE001 - the parser raises anything on damaged input
+    except Exception as exc:  # the parser raises anything on damaged input
         raise InputError(f"{origin}: not a BibTeX file the parser can read ({exc})") from None
     entries, problems = [], []
     read = {record.get("ID", "") for record in records}
@@ -167,7 +167,7 @@ def _ris_name(lines: list[str]) -> str:
 def _ris_entry(lines: list[str], where: str, problems: list[str]) -> list[LibraryEntry]:
     try:
         parsed = rispy.loads("\n".join(lines) + "\n")
-    except Exception as exc:  # noqa: BLE001 - rispy raises anything on damaged input
+    except Exception as exc:  # rispy raises anything on damaged input
         problems.append(f"{where}: {_ris_name(lines)} could not be read ({exc}); skipped")
         return []
     entries = []
