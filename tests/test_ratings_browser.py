@@ -188,6 +188,11 @@ def test_under_serve_a_click_is_recorded_in_the_store_and_the_topic_rejudged(
     code, out, err = papertide(project / "config.toml", "build")
     assert code == 0, err
     assert decisions_made(out) == 5  # i2i only
+    # the rebuilt page carries the stored rating: another browser sees it
+    browser.js("localStorage.clear()")
+    browser.open(f"{base}i2i/{DAY1}.html")
+    assert pressed(browser, "2606.00001") == ["Not relevant"]
+    assert status(browser, "2606.00001") == "Recorded in papertide."
 
     # while a run holds the store, the click is kept in the browser and sent again later
     with Store(project / "store.db") as store:

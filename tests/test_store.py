@@ -356,9 +356,7 @@ def test_an_unreachable_server_gets_a_clear_error() -> None:
 def test_library_entries_find_stored_papers_by_id_and_by_doi(store_target: Path | str) -> None:
     with Store(store_target) as store:
         store.upsert_papers([replace(PAPER, doi="10.1109/CVPR.2026.42")])
-        assert store.stored_ids(["2606.99999", PAPER.arxiv_id, PAPER.arxiv_id]) == {
-            PAPER.arxiv_id
-        }
+        assert store.stored_ids(["2606.99999", PAPER.arxiv_id, PAPER.arxiv_id]) == {PAPER.arxiv_id}
         assert store.ids_by_doi(["10.1109/cvpr.2026.42", "10.1000/none"]) == {
             "10.1109/cvpr.2026.42": PAPER.arxiv_id
         }

@@ -210,6 +210,7 @@ class DigestEntry:
     writeup: Writeup | None = None
     figures: tuple[Figure, ...] = ()
     writeup_failure: str | None = None  # why the last write-up attempt failed, if it did
+    rating: bool | None = None  # the reader's stored rating for the page's topic, if any
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,7 +39,9 @@ def _status(selected: Selected) -> PaperStatus:
     return PaperStatus.NEW
 
 
-def _entry(store: Store, s: Selected, model: str | None, language: str) -> DigestEntry:
+def _entry(
+    store: Store, s: Selected, model: str | None, language: str, rating: bool | None
+) -> DigestEntry:
     paper = s.paper
     writeup: Writeup | None = None
     failure: str | None = None
@@ -57,6 +59,7 @@ def _entry(store: Store, s: Selected, model: str | None, language: str) -> Diges
         writeup=writeup,
         figures=store.figures_of(paper.arxiv_id, paper.version),
         writeup_failure=failure,
+        rating=rating,
     )
 
 
@@ -67,8 +70,11 @@ def digests(
     (None: write-ups are off)."""
     by_slug = {t.slug: t for t in topics}
     selected = store.selected(list(by_slug))
+    ratings = {slug: {r.paper_id: r.relevant for r in store.feedback_for(slug)} for slug in by_slug}
     for (slug, day), group in groupby(selected, key=lambda s: (s.match.topic, s.match.day)):
-        entries = tuple(_entry(store, s, model, language) for s in group)
+        entries = tuple(
+            _entry(store, s, model, language, ratings[slug].get(s.paper.arxiv_id)) for s in group
+        )
         updated = max(
             (e.match.decided_at for e in entries if e.match.decided_at),
             default=datetime.now(UTC),

@@ -119,6 +119,7 @@ class CardView:
     reason: str
     score: str
     figures: tuple[FigureView, ...]
+    rating: str  # the stored rating: "true" relevant, "false" not, "" none
 
 
 def status_label(status: PaperStatus, version: int) -> tuple[str, str]:
@@ -191,6 +192,7 @@ def card_view(entry: DigestEntry, language: str, root: str) -> CardView:
         reason=entry.match.reason,
         score=f"{entry.match.score:.2f}",
         figures=tuple(figure_view(f, root) for f in sorted(entry.figures, key=_figure_order)),
+        rating="" if entry.rating is None else str(entry.rating).lower(),
     )
 
 

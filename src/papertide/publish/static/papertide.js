@@ -268,7 +268,9 @@
     function show() {
       for (var i = 0; i < groups.length; i++) {
         var paper = groups[i].getAttribute("data-rating");
-        var r = ratings[topic + " " + paper];
+        var built = groups[i].getAttribute("data-stored");  /* in the store when the page was built */
+        var r = ratings[topic + " " + paper] ||
+          (built ? { relevant: built === "true", stored: true } : null);
         var buttons = groups[i].querySelectorAll("[data-relevant]");
         for (var b = 0; b < buttons.length; b++) {
           var pressed = !!r && String(r.relevant) === buttons[b].getAttribute("data-relevant");
