@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import feedparser
 import pytest
 from cdp import Browser
 from test_publish import DAY3, GENERATED, digest, entry, sample_archives, sample_digests
@@ -224,6 +225,45 @@ def test_keyboard_slash_searches_and_j_moves_to_the_next_paper(
     browser.call("Input.dispatchKeyEvent", type="keyDown", key="/", text="/")
     assert browser.js("document.activeElement.id") == "site-search-q"
     assert problems(browser, base) == []
+
+
+def test_a_weekly_rollup_page_renders_links_to_its_papers_and_has_feeds(
+    served: tuple[str, Path], browser: Browser
+) -> None:
+    base, site = served
+    browser.events.clear()
+    browser.open(f"{base}i2i/{DAY3}.html")
+    browser.js("document.querySelector('a.week-link').click()")
+    browser.wait_for("Page.loadEventFired")
+    assert browser.js("location.pathname") == "/i2i/weeks/2026-W25.html"
+    assert browser.js("document.querySelector('h1').innerText") == (
+        "Image-to-image translation · Week 25 of 2026"
+    )
+    days = browser.js("[...document.querySelectorAll('.rollup-day h2 time')].map(t => t.dateTime)")
+    assert days == ["2026-06-15", str(DAY3)]
+    # the styles and KaTeX are the site's own, loaded from two folders up
+    assert (
+        browser.js("getComputedStyle(document.querySelector('.rollup-list')).paddingLeft") != "0px"
+    )
+    assert browser.js("document.querySelectorAll('.rollup-paper .paper-title .katex').length") == 1
+    assert browser.js("document.querySelectorAll('.rollup-line .katex').length") >= 1
+    # a paper's title leads to its card on the day page
+    browser.js("document.getElementById('2606.04242').querySelector('h3 a').click()")
+    browser.wait_for("Page.loadEventFired")
+    browser.js("new Promise(r => setTimeout(r, 150))")
+    assert browser.js("location.pathname + location.hash") == f"/i2i/{DAY3}.html#2606.04242"
+    assert browser.js("document.getElementById('2606.04242') !== null")
+    browser.open(f"{base}i2i/weeks/2026-W25.html")
+    browser.screenshot(ARTIFACTS / "week-phone.png", 390, 844, mobile=True)
+    assert browser.js("document.documentElement.scrollWidth") <= 390
+    browser.call("Emulation.clearDeviceMetricsOverride")
+    assert problems(browser, base) == []
+    # its feeds (one item per closed week: week 22 is, week 25 is not yet) parse
+    for name in ("rss.xml", "atom.xml"):
+        feed = feedparser.parse((site / "i2i" / "weeks" / name).read_bytes())
+        assert feed.bozo == 0 and [e.id for e in feed.entries] == [
+            "urn:papertide:i2i:week:2026-W22"
+        ]
 
 
 def test_screenshots_desktop_and_phone(served: tuple[str, Path], browser: Browser) -> None:

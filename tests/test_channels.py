@@ -131,3 +131,42 @@ def test_readme_documents_the_publishing_keys() -> None:
     for key in EmailConfig.model_fields:
         assert f"`[email] {key}`" in readme, key
     assert "`[site] base_url`" in readme
+
+
+PUSH = """
+[[notify]]
+url = "{url}"
+topics = ["i2i"]
+"""
+
+
+def test_a_push_secret_reaches_the_service_and_nothing_else(
+    tmp_path: Path, fixtures: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from webhook import endpoint
+
+    secret = "mm-hook-0a1b2c3d4e5f60718293"
+    monkeypatch.setenv("PAPERTIDE_TEST_MM_HOOK", secret)
+    with endpoint() as hook:
+        config = project(tmp_path, fixtures, free_port(), "https://example.org/p")
+        url = hook.url("mmost", "/{PAPERTIDE_TEST_MM_HOOK}")
+        config.write_text(config.read_text() + PUSH.format(url=url))
+        hook.status = 500
+        code, out, err = run(config, "run", "--from", str(tmp_path / "day1-2.jsonl"))
+        assert code == 0, err  # a failing service never stops the run
+        assert "push: 0 sent, 1 failed and kept for the next run" in out and "500" in out
+        hook.status = 200
+        code, out, err = run(config, "build")
+        assert code == 0 and "push: 1 sent" in out
+        code, again, _ = run(config, "build")
+        assert "push: 0 sent" in again
+    [request] = hook.requests
+    assert request.path == f"/hooks/{secret}"
+    assert "I2I Translation: " in request.json()["text"]
+    assert "https://example.org/p/i2i/" in request.json()["text"]
+    said = out + err
+    everything = [p for p in tmp_path.rglob("*") if p.is_file()]
+    names = {p.name for p in everything}
+    assert "runs.jsonl" in names and "store.db" in names and "index.html" in names
+    leaks = [p for p in everything if secret.encode() in p.read_bytes()]
+    assert leaks == [] and secret not in said

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -103,3 +104,32 @@ def test_invalid_toml_names_the_line(tmp_path: Path) -> None:
 def test_missing_config_suggests_init(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no such config file; run `papertide init`"):
         load_config(tmp_path / "papertide.toml")
+
+
+def test_the_starters_commented_push_and_alerts_work_once_uncommented(tmp_path: Path) -> None:
+    text = starter_config()
+    block = text[
+        text.index("# [[notify]]") : text.index("# empty_days = 3") + len("# empty_days = 3")
+    ]
+    lines = [line.removeprefix("# ") for line in block.splitlines()]
+    chat = [line for line in lines if line.startswith("[") or re.match(r"^\w+ = ", line)]
+    chat = [line for line in chat if not line.startswith("email")]
+    config = load_config(write(tmp_path, text + "\n" + "\n".join(chat) + "\n"))
+    [target] = config.notify
+    assert target.url == "tgram://{TELEGRAM_BOT_TOKEN}/-1001234567890" and target.top == 5
+    assert target.topics == ("i2i",)
+    assert config.alerts.urls == ("tgram://{TELEGRAM_BOT_TOKEN}/123456789",)
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("hooks.example.org/x", "is not an Apprise URL"),
+        ("nosuchservice://x", "Apprise has no service 'nosuchservice://'"),
+        ("tgram://{my-token}/1", "{my-token} must name an environment variable"),
+    ],
+)
+def test_a_bad_push_url_is_named_by_its_key(tmp_path: Path, url: str, message: str) -> None:
+    path = write(tmp_path, f'[[notify]]\nurl = "{url}"\n[[topics]]\nname = "A"\nquery = "a"\n')
+    with pytest.raises(ConfigError, match=r"notify\[0\]\.url: .*" + message.replace("{", r"\{")):
+        load_config(path)

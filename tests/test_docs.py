@@ -25,3 +25,16 @@ def test_readme_documents_every_config_key() -> None:
     for key in TopicConfig.model_fields:
         assert f"`topics.{key}`" in readme, key
     assert "`language`" in readme
+
+
+def test_readme_documents_every_delivery_key() -> None:
+    from papertide.config import AlertsConfig, EmailRecipient, NotifyConfig
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for key in NotifyConfig.model_fields:
+        assert f"`notify.{key}`" in readme, key
+    for key in AlertsConfig.model_fields:
+        assert f"`[alerts] {key}`" in readme, key
+    for key in set(EmailRecipient.model_fields) - {"address", "topics"}:
+        assert f"`email.recipients.{key}`" in readme, key
+    assert "`[[notify]]`" in readme and "`[email] recipients`" in readme

@@ -27,7 +27,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "write",
         "figures",
         "publish",
-        "pipeline schedule doctor serve",
+        "pipeline schedule doctor health serve",
         "cli __main__",
     )
 )

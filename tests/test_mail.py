@@ -153,13 +153,13 @@ def test_a_failed_send_is_reported_kept_and_retried_by_the_next_run(
         refused = deliver(store, config(port), digests, "papertide", BASE)
         assert (refused.sent, refused.failed) == (0, 1)
         assert "451" in refused.errors[0]
-        [waiting] = store.unsent_emails()
+        [waiting] = store.unsent_messages("email:ada@example.org")
         assert waiting.attempts == 2 and waiting.last_error and "451" in waiting.last_error
         inbox.refuse = False
         retried = deliver(store, config(port), digests, "papertide", BASE)
         assert (retried.queued, retried.sent, retried.failed) == (0, 1, 0)
         assert deliver(store, config(port), digests, "papertide", BASE).sent == 0
-        assert store.unsent_emails() == []
+        assert store.unsent_messages("email:ada@example.org") == []
     [msg] = inbox.messages
     assert str(DAY3) in msg["Subject"]
 
@@ -173,7 +173,7 @@ def test_a_missing_password_is_reported_and_nothing_is_lost(
     with Store(tmp_path / "p.db") as store:
         report = deliver(store, cfg, sample_digests(), "papertide", BASE)
         assert report.failed == 1 and "PAPERTIDE_TEST_SMTP_PW" in report.errors[0]
-        assert len(store.unsent_emails()) == 1
+        assert len(store.unsent_messages("email:ada@example.org")) == 1
     assert inbox.messages == []
 
 

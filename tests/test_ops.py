@@ -113,7 +113,7 @@ oai_url = "http://127.0.0.1:{port}/oai"
     assert f"127.0.0.1:{port}" in line("arXiv") and "[arxiv] rss_url" in line("arXiv")
     assert "is read-only" in line("output folder") and "chmod u+w" in line("output folder")
     assert "ok   config:" in out and "ok   disk space:" in out
-    assert "4 of 7 checks failed" in err
+    assert "4 of 8 checks failed" in err
 
 
 def test_doctor_never_prints_the_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -159,6 +159,8 @@ class ExportConfig(_Section):
 class EmailRecipient(_Section):
     address: str = Field(pattern=r"^[^@\s<>]+@[^@\s<>]+$")
     topics: tuple[str, ...] = ()
+    daily: bool = True
+    weekly: bool = False
 
 
 class EmailConfig(_Section):
@@ -176,6 +178,52 @@ class ZoteroConfig(_Section):
     library_type: Literal["user", "group"] = "user"
     api_key_env: str = "ZOTERO_API_KEY"
     api_url: str = "https://api.zotero.org"
+
+
+_PLACEHOLDER_RE = re.compile(r"\{([^{}]*)\}")
+_ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _check_push_url(value: str) -> str:
+    """An Apprise URL whose secrets are ``{NAME}`` placeholders of environment variables."""
+    value = value.strip()
+    scheme, sep, _ = value.partition("://")
+    if not sep or not scheme:
+        raise ValueError(
+            f"{value!r} is not an Apprise URL such as 'tgram://{{TELEGRAM_TOKEN}}/12345'"
+        )
+    for name in _PLACEHOLDER_RE.findall(value):
+        if not _ENV_NAME_RE.match(name):
+            raise ValueError(
+                f"{{{name}}} must name an environment variable (letters, digits and '_'),"
+                " such as {TELEGRAM_TOKEN}; the secret itself never goes in the file"
+            )
+    from apprise.manager_plugins import NotificationManager
+
+    schemes = NotificationManager().schemas()  # type: ignore[no-untyped-call]
+    if scheme.lower() not in schemes:
+        raise ValueError(
+            f"Apprise has no service {scheme + '://'!r}; see the list of services at"
+            " https://appriseit.com/services/"
+        )
+    return value
+
+
+PushURL = Annotated[str, AfterValidator(_check_push_url)]
+
+
+class NotifyConfig(_Section):
+    url: PushURL
+    topics: tuple[str, ...] = ()
+    top: int = Field(default=5, ge=1, le=50)
+    daily: bool = True
+    weekly: bool = False
+
+
+class AlertsConfig(_Section):
+    urls: tuple[PushURL, ...] = ()
+    email: tuple[Annotated[str, Field(pattern=r"^[^@\s<>]+@[^@\s<>]+$")], ...] = ()
+    empty_days: int = Field(default=3, ge=0, le=60)
 
 
 class StoreConfig(_Section):
@@ -299,6 +347,8 @@ class Config(_Section):
     figures: FiguresConfig = FiguresConfig()
     email: EmailConfig | None = None
     zotero: ZoteroConfig = ZoteroConfig()
+    notify: tuple[NotifyConfig, ...] = ()
+    alerts: AlertsConfig = AlertsConfig()
     topics: tuple[TopicConfig, ...] = Field(min_length=1)
     # Where the file was read from; relative paths in it are resolved against its folder.
     source: Path = Field(default=Path(DEFAULT_CONFIG), exclude=True)
@@ -319,13 +369,20 @@ class Config(_Section):
                     f"two topics share the slug {topic.slug!r}; give each a unique slug"
                 )
             seen.add(topic.slug)
-        for i, recipient in enumerate(self.email.recipients if self.email else ()):
-            unknown = [slug for slug in recipient.topics if slug not in seen]
+        chosen = [
+            (f"email.recipients[{i}] ({r.address})", r.topics)
+            for i, r in enumerate(self.email.recipients if self.email else ())
+        ] + [(f"notify[{i}]", n.topics) for i, n in enumerate(self.notify)]
+        for where, slugs in chosen:
+            unknown = [slug for slug in slugs if slug not in seen]
             if unknown:
                 raise ValueError(
-                    f"email.recipients[{i}] ({recipient.address}): no topic with slug "
-                    f"{unknown[0]!r}; use one of {sorted(seen)}"
+                    f"{where}: no topic with slug {unknown[0]!r}; use one of {sorted(seen)}"
                 )
+        if self.alerts.email and self.email is None:
+            raise ValueError(
+                "alerts.email needs an [email] table: alerts are sent through its SMTP server"
+            )
         return self
 
     @property

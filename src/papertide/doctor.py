@@ -2,11 +2,12 @@
 
 Each check returns one `Check`: a name, whether it passed, what was found and, when it
 failed, the fix. Nothing here changes the store beyond migrating it (which any run does), and
-no check prints a secret: the LLM key is only tested for being set.
+no check prints a secret: the LLM key and the push tokens are only tested for being set.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import stat
 import tempfile
@@ -156,6 +157,25 @@ def check_arxiv(config: Config, timeout: float, min_free: int) -> Check:
     return Check("arXiv", True, f"{len(urls)} endpoint(s) answer")
 
 
+def check_push(config: Config, timeout: float, min_free: int) -> Check:
+    """Every variable the push and alert URLs name is set (their values are never shown)."""
+    from papertide.publish.push import placeholders
+
+    urls = list(dict.fromkeys([n.url for n in config.notify] + list(config.alerts.urls)))
+    if not urls:
+        return Check("push", True, "no [[notify]] or [alerts] urls configured")
+    unset = sorted({n for url in urls for n in placeholders(url) if not os.environ.get(n)})
+    if unset:
+        names = ", ".join(unset)
+        return Check(
+            "push",
+            False,
+            f"{len(urls)} URL(s); the environment variable(s) {names} they name are not set",
+            f"export {unset[0]}=... (the service's token) in the environment of the run",
+        )
+    return Check("push", True, f"{len(urls)} URL(s); every variable they name is set")
+
+
 def check_disk(config: Config, timeout: float, min_free: int) -> Check:
     folder = _existing(config.store_path.parent)
     free = shutil.disk_usage(folder).free
@@ -210,6 +230,7 @@ CHECKS: tuple[Callable[[Config, float, int], Check], ...] = (
     check_embedder,
     check_llm,
     check_arxiv,
+    check_push,
     check_disk,
     check_output,
 )

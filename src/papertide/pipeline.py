@@ -19,10 +19,14 @@ from papertide.fetch import FileSource, open_source, read_papers
 from papertide.fetch.client import PoliteClient
 from papertide.fetch.stage import HarvestReport, backfill, daily_harvest, make_client
 from papertide.figures import run_stage
+from papertide.health import HealthReport, Outcome
+from papertide.health import deliver as deliver_alerts
+from papertide.health import review as review_health
 from papertide.llm import make_backend
 from papertide.publish import BuildResult
-from papertide.publish.stage import publish
-from papertide.records import Paper
+from papertide.publish.rollup import Rollup
+from papertide.publish.stage import publish, publish_rollups
+from papertide.records import Paper, Topic
 from papertide.runlog import RunLog, log_path
 from papertide.select.judge import make_judge
 from papertide.select.stage import select_pending
@@ -61,6 +65,7 @@ class RunSummary:
     writing: WriteStats | None = None  # the write stage, when an LLM backend is configured
     llm: LLMUsageRecord | None = None  # its calls, tokens and cost
     figures: FigureCounts | None = None  # the figures stage, when [figures] is enabled
+    health: HealthReport | None = None  # the incidents the run opened or closed, the alerts
 
     def line(self) -> str:
         c = self.counts
@@ -78,7 +83,12 @@ class RunSummary:
         )
 
     def _notes(self) -> list[str]:
-        return ([self.figures.line()] if self.figures else []) + list(self.site.notes)
+        health = self.health.line() if self.health else None
+        return (
+            ([self.figures.line()] if self.figures else [])
+            + list(self.site.notes)
+            + ([health] if health else [])
+        )
 
     def _llm_lines(self) -> list[str]:
         if self.writing is None or self.llm is None:
@@ -197,9 +207,27 @@ def run(
                     if build
                     else BuildResult(0, 0, config.output_dir)
                 )
+            health = _check_health(
+                store,
+                config,
+                topics,
+                Outcome(
+                    harvested=report is not None, unreachable=report.unreachable if report else None
+                ),
+            )
+            if health.line():
+                log.warn(str(health.line()))
         except BaseException as exc:
             error = str(exc) or type(exc).__name__
             store.finish_run(run_id, "failed", error=error)
+            if isinstance(exc, Exception):  # not for Ctrl-C: the owner is there to see it
+                _alert_failure(
+                    store,
+                    config,
+                    topics,
+                    f"`papertide {command}` (run {run_id}) failed: {error}",
+                    log,
+                )
             log.write(log_path(config.store_path), "failed", error)
             raise
         log.counts = {
@@ -239,7 +267,40 @@ def run(
         writing,
         usage,
         figures,
+        health,
     )
+
+
+def _check_health(
+    store: Store, config: Config, topics: Sequence[Topic], outcome: Outcome
+) -> HealthReport:
+    """Open and close the run-health incidents this run shows; alert the new ones."""
+    report = review_health(store, topics, config.alerts.empty_days, outcome)
+    return deliver_alerts(store, config, report, topics)
+
+
+def _alert_failure(
+    store: Store, config: Config, topics: Sequence[Topic], error: str, log: RunLog
+) -> None:
+    """Alert a failed run, as far as the store and the channels allow: whatever goes wrong
+    here is logged, never raised over the error that failed the run."""
+    try:
+        line = _check_health(store, config, topics, Outcome(error=error)).line()
+    except Exception as exc:
+        line = f"alerts: could not be sent ({type(exc).__name__}: {exc})"
+    if line:
+        log.warn(line)
+
+
+def rollup(
+    config: Config, days: int, slugs: Sequence[str] = ()
+) -> tuple[list[Rollup], BuildResult]:
+    """Write each topic's roll-up of the last ``days`` days (up to the newest announcement day
+    in the store) into the site: ``<slug>/last-<days>-days/``, with its feeds."""
+    topics = [t for t in config.topic_records() if not slugs or t.slug in slugs]
+    backend = make_backend(config.llm, config.base_dir)
+    with open_store(config) as store:
+        return publish_rollups(store, config, topics, backend.name if backend else None, days)
 
 
 def _record_usage(

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from papertide import __version__
-from papertide.cli import feedback, figures, init, ops, run, select, store, write
+from papertide.cli import feedback, figures, init, ops, rollup, run, select, store, write
 from papertide.config import DEFAULT_CONFIG
 
 
@@ -52,6 +52,7 @@ main.add_command(run.run_cmd)
 main.add_command(run.fetch_cmd)
 main.add_command(run.import_cmd)
 main.add_command(run.build)
+main.add_command(rollup.rollup_cmd)
 main.add_command(ops.serve)
 main.add_command(ops.status)
 main.add_command(ops.doctor)

@@ -80,6 +80,8 @@ def status(ctx: click.Context, limit: int) -> None:
         usage = [(r.id, store.llm_usage(r.id)) for r in runs]
         writeups, failed_writeups = store.count_writeups()
         month = store.month_totals(datetime.now(UTC).strftime("%Y-%m"))
+        incidents = store.open_incidents()
+        waiting = store.unsent_messages()
     table = Table(title="Last runs")
     for column in (
         "run",
@@ -121,6 +123,15 @@ def status(ctx: click.Context, limit: int) -> None:
     stdout.print(f"{writeups} write-ups stored; {failed_writeups} papers whose write-up failed")
     for topic in config.topic_records():
         stdout.print(f"  {topic.name} ({topic.slug}): {selected.get(topic.slug, 0)} selected")
+    for incident in incidents:
+        what = f"{incident.kind} ({incident.subject})" if incident.subject else incident.kind
+        stdout.print(f"open incident since {incident.opened_at[:19]}: {what}: {incident.detail}")
+    if waiting:
+        last = waiting[-1]
+        stdout.print(
+            f"outbox: {len(waiting)} message(s) waiting for the next run; last error"
+            f" ({last.channel}): {last.last_error or 'not tried yet'}"
+        )
 
 
 @click.command()

@@ -1,4 +1,4 @@
-"""The channels published beside the site: Hexo/Hugo posts and the email digest."""
+"""The channels published beside the site: Hexo/Hugo posts, email digests, chat pushes."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from typing import Literal
 
 from papertide.config import Config
+from papertide.publish import mail, push
 from papertide.publish.blog import export_posts
-from papertide.publish.mail import deliver
 from papertide.records import Digest
 from papertide.store import Store
 
@@ -15,7 +15,7 @@ from papertide.store import Store
 def publish_channels(
     store: Store, config: Config, digests: Sequence[Digest], llm_note: str | None
 ) -> tuple[str, ...]:
-    """Export blog posts and send email as configured; one line for each channel that ran."""
+    """Export blog posts, send email and pushes as configured; one line for each channel."""
     notes: list[str] = []
     kinds: tuple[Literal["hexo", "hugo"], ...] = ("hexo", "hugo")
     for kind in kinds:
@@ -25,7 +25,9 @@ def publish_channels(
                 kind, folder, digests, config.output_dir, config.language, llm_note
             )
             notes.append(f"{kind}: {result.posts} posts, {result.written} files written → {folder}")
+    title, base_url = config.site.title, config.site.base_url
     if config.email is not None:
-        report = deliver(store, config.email, digests, config.site.title, config.site.base_url)
-        notes.append(report.line())
+        notes.append(mail.deliver(store, config.email, digests, title, base_url).line())
+    if config.notify:
+        notes.append(push.deliver(store, config.notify, digests, title, base_url).line())
     return tuple(notes)

@@ -9,6 +9,10 @@ A feed holds the papers of the newest ``FEED_DAYS`` days that have any. Feed rea
 absolute links, so feeds are written only when ``[site] base_url`` is set; without it the
 build says so (see ``FEEDS_OFF``).
 
+Each topic's weekly roll-ups have feeds of their own (``<slug>/weeks/rss.xml`` ...), one item
+per closed week (``urn:papertide:<slug>:week:2026-W25``) holding the week's papers by day;
+a ``papertide rollup --days N`` page has its feeds beside it, with one item for the window.
+
 Item ids never depend on the base URL or the build time, so moving the site or rebuilding it
 never shows a reader an item twice: ``urn:papertide:<slug>:<arXiv id>v<version>`` in a topic's
 feed and ``urn:papertide:paper:<arXiv id>v<version>`` in the feed of every topic. A revised
@@ -28,9 +32,11 @@ from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
 from jinja2 import Environment
 
 from papertide.publish import views
+from papertide.publish.rollup import Rollup, one_line_summary
 from papertide.records import Digest, DigestEntry, Topic
 
 FEED_DAYS = 7
+FEED_WEEKS = 8  # weekly roll-ups in a topic's weekly feed
 # Characters XML 1.0 cannot hold; arXiv text occasionally carries them (form feeds, NULs).
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 FEEDS_OFF = "feeds are off: set [site] base_url (the address the site is served from) to write them"
@@ -42,6 +48,13 @@ _ITEM_TEMPLATE = Environment(autoescape=True).from_string(
     '<p>{% for label, url in links %}<a href="{{ url }}">{{ label }}</a>'
     "{% if not loop.last %} · {% endif %}{% endfor %}</p>"
     "<p><em>Why it matched:</em> {{ reason }}</p>"
+)
+
+_ROLLUP_TEMPLATE = Environment(autoescape=True).from_string(
+    "{% for day, items in days %}<h3>{{ day }}</h3><ol>"
+    '{% for title, url, line, abs_url in items %}<li><a href="{{ url }}">{{ title }}</a>'
+    ' (<a href="{{ abs_url }}">arXiv</a>){% if line %}<br>{{ line }}{% endif %}</li>'
+    "{% endfor %}</ol>{% endfor %}"
 )
 
 
@@ -93,6 +106,70 @@ def feed_files(
     description = "Daily arXiv digests: " + ", ".join(t.name for t in topics)
     files.update(_three("", base_url, site_title, description, f"{base_url}index.html", items))
     return files
+
+
+def rollup_feed_files(
+    base_url: str, site_title: str, rollups: Sequence[Rollup]
+) -> dict[str, bytes]:
+    """The feeds of one kind of roll-up of one topic (its weeks, or one rolling window),
+    in the roll-ups' folder: one item per roll-up, newest first."""
+    if not rollups:
+        return {}
+    newest = sorted(rollups, key=lambda r: r.start, reverse=True)[:FEED_WEEKS]
+    first = newest[0]
+    items = [_rollup_item(base_url, r) for r in newest]
+    which = "weekly roll-ups" if first.kind == "week" else first.label.lower()
+    title = f"{first.topic.name} · {which} · {site_title}"
+    period = "week" if first.kind == "week" else "period"
+    description = f"{first.topic.name}: the papers of each {period}, by day, best first"
+    return _three(first.folder, base_url, title, description, f"{base_url}{first.path}", items)
+
+
+def _rollup_item(base_url: str, rollup: Rollup) -> FeedItem:
+    days = []
+    for digest in rollup.days:
+        page = f"{base_url}{rollup.topic.slug}/{views.day_file(digest.day)}"
+        days.append(
+            (
+                views.long_day(digest.day),
+                [
+                    (
+                        views.one_line(e.paper.title),
+                        f"{page}#{views.paper_anchor(e.paper.arxiv_id)}",
+                        one_line_summary(e),
+                        e.links.abs_url,
+                    )
+                    for e in digest.entries
+                ],
+            )
+        )
+    which = (
+        f"week:{views.week_name(rollup.start)}"
+        if rollup.kind == "week"
+        else f"{rollup.kind}:{rollup.end}"
+    )
+    n = rollup.count
+    return FeedItem(
+        ident=f"urn:papertide:{rollup.topic.slug}:{which}",
+        title=_clean(f"{rollup.topic.name} · {rollup.label} ({rollup.span}) · {_papers(n)}"),
+        url=f"{base_url}{rollup.path}",
+        day=rollup.end,
+        updated=max(_aware(rollup.updated), datetime.combine(rollup.end, time(0, 0), tzinfo=UTC)),
+        authors=(),
+        summary=_clean(
+            "; ".join(views.one_line(e.paper.title) for d in rollup.days for e in d.entries)
+        ),
+        content_html=_clean(_ROLLUP_TEMPLATE.render(days=days)),
+        tags=(_clean(rollup.topic.name),),
+    )
+
+
+def _papers(n: int) -> str:
+    return f"{n} {'paper' if n == 1 else 'papers'}"
+
+
+def _aware(t: datetime) -> datetime:
+    return t if t.tzinfo is not None else t.replace(tzinfo=UTC)
 
 
 def _with_tags(item: FeedItem, tags: tuple[str, ...]) -> FeedItem:

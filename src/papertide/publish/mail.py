@@ -1,8 +1,9 @@
-"""The daily email digest: composed into the store's outbox, then sent over SMTP.
+"""The email digests, daily and weekly: composed into the store's outbox, sent over SMTP.
 
 Each recipient gets one message per announcement day that has papers in their topics (all
-topics when they chose none): the newest such day the first time, then every newer day. A
-message is composed once and queued in the store; a run sends every queued message that no
+topics when they chose none): the newest such day the first time, then every newer day. With
+``weekly``, also one message per closed week: the week's papers by day, best score first.
+A message is composed once and queued in the store; a run sends every queued message that no
 server has accepted yet. A failed send stays queued, is reported, and is retried by the next
 run; an accepted one is marked sent and never sent again. Every attempt carries the same
 Message-ID, so even a retry after a crash at the wrong moment shows up once in a mail client.
@@ -22,25 +23,13 @@ from email.utils import format_datetime
 
 from papertide.config import EmailConfig, EmailRecipient
 from papertide.publish import views
+from papertide.publish.outbox import DeliveryReport, due
+from papertide.publish.rollup import Rollup, closed, weekly
 from papertide.publish.site import template
-from papertide.records import Digest, Topic
-from papertide.store import OutboxEmail, Store
+from papertide.records import Digest, DigestEntry, Topic
+from papertide.store import OutboxMessage, Store
 
 ABSTRACT_CHARS = 600  # an abstract longer than this is cut in the email; the link has it all
-
-
-@dataclass(frozen=True)
-class MailReport:
-    queued: int
-    sent: int
-    failed: int
-    errors: tuple[str, ...] = ()
-
-    def line(self) -> str:
-        text = f"email: {self.sent} sent"
-        if self.failed:
-            text += f", {self.failed} failed and kept for the next run ({self.errors[0]})"
-        return text
 
 
 @dataclass(frozen=True)
@@ -54,43 +43,59 @@ class _Item:
     links: tuple[tuple[str, str], ...]
 
 
+# A topic's part of an email: (topic, [(day heading or "", items)]).
+_Section = tuple[Topic, list[tuple[str, list[_Item]]]]
+
+
+def channel(address: str) -> str:
+    """The outbox channel of one recipient."""
+    return f"email:{address}"
+
+
 def deliver(
     store: Store,
     config: EmailConfig,
     digests: Sequence[Digest],
     site_title: str,
     base_url: str,
-) -> MailReport:
+) -> DeliveryReport:
     """Queue the digests each recipient has not had yet, then send everything unsent."""
+    rollups = closed(weekly(digests), digests)
     queued = 0
     for recipient in config.recipients:
-        for email in compose_pending(store, recipient, digests, site_title, base_url):
-            queued += store.queue_email(email)
+        for email in compose_pending(store, recipient, digests, rollups, site_title, base_url):
+            queued += store.queue_message(email)
+    addresses = [r.address for r in config.recipients]
+    return DeliveryReport("email", queued) + send_pending(store, config, addresses)
+
+
+def send_pending(store: Store, config: EmailConfig, addresses: Sequence[str]) -> DeliveryReport:
+    """Send every unsent message to these addresses over one SMTP connection."""
+    pending = [m for a in dict.fromkeys(addresses) for m in store.unsent_messages(channel(a))]
+    if not pending:
+        return DeliveryReport("email")
     sent = failed = 0
     errors: list[str] = []
-    pending = store.unsent_emails()
-    if not pending:
-        return MailReport(queued, 0, 0)
     try:
         with _connect(config) as smtp:
             for email in pending:
                 try:
                     smtp.send_message(_message(config, email))
                 except (smtplib.SMTPException, OSError) as exc:
-                    store.mark_email(email.recipient, email.day, _describe(exc))
-                    errors.append(f"{email.recipient}: {_describe(exc)}")
+                    store.mark_message(email.channel, email.key, _describe(exc))
+                    errors.append(f"{_address(email)}: {_describe(exc)}")
                     failed += 1
                 else:
-                    store.mark_email(email.recipient, email.day, None)
+                    store.mark_message(email.channel, email.key, None)
                     sent += 1
     except (smtplib.SMTPException, OSError, MailConfigError) as exc:
         reason = _describe(exc)
         where = f"{config.host}:{config.port}"
         for email in pending[sent + failed :]:
-            store.mark_email(email.recipient, email.day, reason)
+            store.mark_message(email.channel, email.key, reason)
             failed += 1
         errors.insert(0, f"cannot send through {where}: {reason}")
-    return MailReport(queued, sent, failed, tuple(errors))
+    return DeliveryReport("email", 0, sent, failed, tuple(errors))
 
 
 class MailConfigError(Exception):
@@ -101,82 +106,139 @@ def compose_pending(
     store: Store,
     recipient: EmailRecipient,
     digests: Sequence[Digest],
+    rollups: Sequence[Rollup],
     site_title: str,
     base_url: str,
-) -> list[OutboxEmail]:
+) -> list[OutboxMessage]:
     wanted = set(recipient.topics)
-    by_day: dict[date, list[Digest]] = {}
-    for digest in digests:
-        if digest.entries and (not wanted or digest.topic.slug in wanted):
-            by_day.setdefault(digest.day, []).append(digest)
-    if not by_day:
-        return []
-    had = store.email_days(recipient.address)
-    days = sorted(d for d in by_day if d > max(had)) if had else [max(by_day)]
-    return [compose(recipient.address, day, by_day[day], site_title, base_url) for day in days]
+    to = channel(recipient.address)
+    emails: list[OutboxMessage] = []
+    if recipient.daily:
+        by_day: dict[date, list[Digest]] = {}
+        for digest in digests:
+            if digest.entries and (not wanted or digest.topic.slug in wanted):
+                by_day.setdefault(digest.day, []).append(digest)
+        for day in due(store, to, "daily:", by_day):
+            emails.append(compose(recipient.address, day, by_day[day], site_title, base_url))
+    if recipient.weekly:
+        by_week: dict[date, list[Rollup]] = {}
+        for rollup in rollups:
+            if not wanted or rollup.topic.slug in wanted:
+                by_week.setdefault(rollup.start, []).append(rollup)
+        for monday in due(store, to, "weekly:", by_week):
+            emails.append(compose_week(recipient.address, by_week[monday], site_title, base_url))
+    return emails
 
 
 def compose(
     address: str, day: date, digests: Sequence[Digest], site_title: str, base_url: str
-) -> OutboxEmail:
+) -> OutboxMessage:
     """One recipient's digest of one day: HTML and plain text with the same content."""
-    sections: list[tuple[Topic, list[_Item]]] = []
-    for digest in digests:
-        items = []
-        for e in digest.entries:
-            anchor = views.paper_anchor(e.paper.arxiv_id)
-            page = f"{base_url}{digest.topic.slug}/{views.day_file(day)}#{anchor}"
-            abstract = " ".join(e.paper.abstract.split())
-            if len(abstract) > ABSTRACT_CHARS:
-                abstract = abstract[: ABSTRACT_CHARS - 1].rsplit(" ", 1)[0] + " …"
-            links = [("Abstract", e.links.abs_url), ("PDF", e.links.pdf_url)]
-            links += [("Code", u) for u in e.links.code_urls[:2]]
-            links.append(("Cool Papers", e.links.cool_papers_url))
-            if base_url:
-                links.insert(0, ("On the site", page))
-            authors = list(e.paper.authors)
-            items.append(
-                _Item(
-                    title=views.one_line(e.paper.title),
-                    url=page if base_url else e.links.abs_url,
-                    authors=", ".join(authors[:6]) + (" et al." if len(authors) > 6 else ""),
-                    status=views.status_label(e.status, e.paper.version)[0],
-                    summary=e.writeup.summary if e.writeup else "",
-                    abstract=abstract,
-                    links=tuple(links),
-                )
-            )
-        sections.append((digest.topic, items))
-    total = sum(len(items) for _, items in sections)
-    counts = ", ".join(f"{t.name} ({len(items)})" for t, items in sections)
-    subject = f"{site_title}: {total} {'paper' if total == 1 else 'papers'} on {day} · {counts}"
+    sections: list[_Section] = [
+        (d.topic, [("", [_item(e, d.topic, day, base_url) for e in d.entries])]) for d in digests
+    ]
+    return _email(
+        address, f"daily:{day}", f"on {day}", views.long_day(day), sections, site_title, base_url
+    )
+
+
+def compose_week(
+    address: str, rollups: Sequence[Rollup], site_title: str, base_url: str
+) -> OutboxMessage:
+    """One recipient's digest of one week: each topic's papers by day, best score first."""
+    sections: list[_Section] = [
+        (
+            r.topic,
+            [
+                (views.long_day(d.day), [_item(e, r.topic, d.day, base_url) for e in d.entries])
+                for d in r.days
+            ],
+        )
+        for r in rollups
+    ]
+    first = rollups[0]
+    heading = f"{first.label} · {first.span}"
+    return _email(
+        address,
+        f"weekly:{first.start}",
+        f"in {first.label.lower()} ({first.span})",
+        heading,
+        sections,
+        site_title,
+        base_url,
+    )
+
+
+def _email(
+    address: str,
+    key: str,
+    when: str,
+    heading: str,
+    sections: list[_Section],
+    site_title: str,
+    base_url: str,
+) -> OutboxMessage:
+    total = sum(len(items) for _, groups in sections for _, items in groups)
+    counts = ", ".join(
+        f"{t.name} ({sum(len(items) for _, items in groups)})" for t, groups in sections
+    )
+    subject = f"{site_title}: {total} {'paper' if total == 1 else 'papers'} {when} · {counts}"
     context = {
         "title": site_title,
-        "day": views.long_day(day),
+        "day": heading,
         "sections": sections,
         "base_url": base_url,
         "subject": subject,
     }
-    digest_of = hashlib.sha256(f"{address}\n{day}".encode()).hexdigest()[:16]
-    return OutboxEmail(
-        recipient=address,
-        day=day,
-        message_id=f"<papertide.{day.isoformat()}.{digest_of}@papertide.invalid>",
+    digest_of = hashlib.sha256(f"{address}\n{key}".encode()).hexdigest()[:16]
+    return OutboxMessage(
+        channel=channel(address),
+        key=key,
         subject=" ".join(subject.split()),
         body_text=template("email.txt").render(context).strip() + "\n",
         body_html=template("email.html").render(context),
+        message_id=f"<papertide.{key.replace(':', '.')}.{digest_of}@papertide.invalid>",
     )
 
 
-def _message(config: EmailConfig, email: OutboxEmail) -> EmailMessage:
+def _item(e: DigestEntry, topic: Topic, day: date, base_url: str) -> _Item:
+    anchor = views.paper_anchor(e.paper.arxiv_id)
+    page = f"{base_url}{topic.slug}/{views.day_file(day)}#{anchor}"
+    abstract = " ".join(e.paper.abstract.split())
+    if len(abstract) > ABSTRACT_CHARS:
+        abstract = abstract[: ABSTRACT_CHARS - 1].rsplit(" ", 1)[0] + " …"
+    links = [("Abstract", e.links.abs_url), ("PDF", e.links.pdf_url)]
+    links += [("Code", u) for u in e.links.code_urls[:2]]
+    links.append(("Cool Papers", e.links.cool_papers_url))
+    if base_url:
+        links.insert(0, ("On the site", page))
+    authors = list(e.paper.authors)
+    return _Item(
+        title=views.one_line(e.paper.title),
+        url=page if base_url else e.links.abs_url,
+        authors=", ".join(authors[:6]) + (" et al." if len(authors) > 6 else ""),
+        status=views.status_label(e.status, e.paper.version)[0],
+        summary=e.writeup.summary if e.writeup else "",
+        abstract=abstract,
+        links=tuple(links),
+    )
+
+
+def _address(email: OutboxMessage) -> str:
+    return email.channel.removeprefix("email:")
+
+
+def _message(config: EmailConfig, email: OutboxMessage) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = config.sender
-    msg["To"] = email.recipient
+    msg["To"] = _address(email)
     msg["Subject"] = email.subject
     msg["Date"] = format_datetime(datetime.now(UTC))
-    msg["Message-ID"] = email.message_id
+    if email.message_id:
+        msg["Message-ID"] = email.message_id
     msg.set_content(email.body_text)
-    msg.add_alternative(email.body_html, subtype="html")
+    if email.body_html:
+        msg.add_alternative(email.body_html, subtype="html")
     return msg
 
 

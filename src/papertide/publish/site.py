@@ -9,6 +9,8 @@ Layout::
     search.html                search over every day (index: static/search-index.js)
     <slug>/index.html          a topic's archive: every day with its count, by month
     <slug>/<YYYY-MM-DD>.html   a topic's day page: one card per paper
+    <slug>/weeks/<YYYY-Www>.html   a topic's weekly roll-up: the week's papers by day
+    <slug>/weeks/rss.xml ...   the weekly roll-ups' feeds, one item per closed week
     rss.xml atom.xml feed.json, <slug>/rss.xml ...   feeds (with ``base_url``, see feeds.py)
     static/                    style, scripts, KaTeX (vendored: static/katex/README.md)
 
@@ -22,7 +24,7 @@ from __future__ import annotations
 import functools
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from importlib import resources
@@ -33,7 +35,8 @@ from typing import Any
 import jinja2
 
 from papertide.publish import views
-from papertide.publish.feeds import FEEDS_OFF, feed_files
+from papertide.publish.feeds import FEEDS_OFF, feed_files, rollup_feed_files
+from papertide.publish.rollup import ROLLUP_ROOT, Rollup, closed, one_line_summary, weekly
 from papertide.publish.search import search_index
 from papertide.records import Digest, Topic
 
@@ -120,6 +123,10 @@ def render_site(
     topics = _Topics(archives, digests)
     env = _environment()
     files: dict[str, bytes] = {}
+    weeks = weekly(digests)
+    weeks_of: dict[str, list[Rollup]] = {a.topic.slug: [] for a in archives}
+    for week in weeks:
+        weeks_of[week.topic.slug].append(week)
 
     def render(rel: str, template: str, root: str, **context: Any) -> None:
         html = env.get_template(template).render(site=site, root=root, **context)
@@ -140,6 +147,7 @@ def render_site(
             "../",
             topic=topic,
             months=topics.months(topic.slug),
+            weeks=topics.weeks(topic.slug),
             total=sum(topics.days[topic.slug].values()),
             day_count=len(topics.days[topic.slug]),
         )
@@ -158,14 +166,55 @@ def render_site(
                 cards=views.cards(digest.entries, site.language, "../"),
                 older=older,
                 newer=newer,
+                week=views.week_link(digest.day),
             )
+        files.update(rollup_pages(site, weeks_of[topic.slug]))
+        if site.base_url:
+            finished = closed(weeks_of[topic.slug], digests)
+            files.update(rollup_feed_files(site.base_url, site.title, finished))
     render("search.html", "search.html", "")
     topic_list = [a.topic for a in archives]
     files["static/search-index.js"] = search_index(topic_list, digests)
     if site.base_url:
         files.update(feed_files(site.base_url, site.title, topic_list, digests))
-    for name, data in _static_files():
-        files[f"static/{name}"] = data
+    files.update(_static_files_at("static/"))
+    return files
+
+
+def build_rollups(out_dir: Path, site: SiteInfo, rollups: Sequence[Rollup]) -> BuildResult:
+    """Write roll-ups of their own (``papertide rollup --days N``) into a built site: each
+    page, and its feeds with ``base_url``. They are not part of the site's build, so a later
+    build neither rewrites nor removes them; running the command again refreshes them."""
+    files = dict(_static_files_at("static/"))
+    for rollup in rollups:
+        files.update(rollup_pages(site, [rollup]))
+        if site.base_url:
+            files.update(rollup_feed_files(site.base_url, site.title, [rollup]))
+    written = sum(write_if_changed(out_dir / rel, data) for rel, data in files.items())
+    notes = () if site.base_url else (FEEDS_OFF,)
+    return BuildResult(written, len(files) - written, out_dir, notes=notes)
+
+
+def rollup_pages(site: SiteInfo, rollups: Sequence[Rollup]) -> dict[str, bytes]:
+    """The pages of one topic's roll-ups (oldest first), each linking its neighbours."""
+    files: dict[str, bytes] = {}
+    for i, rollup in enumerate(rollups):
+        entries = [e for d in rollup.days for e in d.entries]
+        cards = iter(views.cards(entries, site.language, ROLLUP_ROOT))
+        groups = [
+            (d.day, [(next(cards), one_line_summary(e)) for e in d.entries]) for d in rollup.days
+        ]
+        html = template("rollup.html").render(
+            site=site,
+            root=ROLLUP_ROOT,
+            rollup=rollup,
+            topic=rollup.topic,
+            groups=groups,
+            updated=views.Moment.of(rollup.updated),
+            older=rollups[i - 1] if i > 0 else None,
+            newer=rollups[i + 1] if i + 1 < len(rollups) else None,
+        )
+        files[rollup.path] = html.encode("utf-8")
     return files
 
 
@@ -212,6 +261,14 @@ class _Topics:
         for day in self.newest_first(slug):
             months.setdefault((day.year, day.month), []).append((day, self.days[slug][day]))
         return [(views.month_label(y, m), days) for (y, m), days in months.items()]
+
+    def weeks(self, slug: str) -> list[tuple[views.WeekLink, int]]:
+        """The topic's weeks with papers, newest first, with their counts."""
+        weeks: dict[views.WeekLink, int] = {}
+        for day in self.newest_first(slug):
+            link = views.week_link(day)
+            weeks[link] = weeks.get(link, 0) + self.days[slug][day]
+        return list(weeks.items())
 
     def index_section(self, topic: Topic) -> _IndexSection:
         days = self.newest_first(topic.slug)
@@ -260,6 +317,11 @@ def _environment() -> jinja2.Environment:
 def template(name: str) -> jinja2.Template:
     """A template of the package (HTML ones autoescaped), for the other publishers."""
     return _environment().get_template(name)
+
+
+def _static_files_at(prefix: str) -> Iterator[tuple[str, bytes]]:
+    for name, data in _static_files():
+        yield f"{prefix}{name}", data
 
 
 @functools.cache

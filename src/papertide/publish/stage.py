@@ -1,6 +1,7 @@
 """The pipeline's publish stage: day pages assembled from the store, the site built, the
 figure files its pages show copied from the figures cache, and the other channels (blog posts,
-email) published."""
+email, chat pushes) published; and the roll-ups of the last N days that `papertide rollup`
+writes."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from papertide.config import Config
 from papertide.enrich import find_links
 from papertide.figures.cache import cached_file, site_files
 from papertide.publish.channels import publish_channels
-from papertide.publish.site import BuildResult, SiteInfo, TopicArchive, build_site
+from papertide.publish.rollup import Rollup, last_days, newest_day
+from papertide.publish.site import BuildResult, SiteInfo, TopicArchive, build_rollups, build_site
 from papertide.records import (
     AnnounceType,
     Digest,
@@ -103,16 +105,32 @@ def publish(
 ) -> BuildResult:
     archives = [TopicArchive(t, tuple(store.topic_days(t.slug))) for t in topics]
     pages = list(digests(store, topics, model, config.language))
-    generated = max((d.updated for d in pages), default=datetime.now(UTC))
-    site = SiteInfo(
-        title=config.site.title,
-        language=config.language,
-        llm_note=disabled_note(config.llm),
-        generated=generated,
-        base_url=config.site.base_url,
-    )
+    site = _site_info(config, pages)
     pages_tracked = track(pages, "Publishing", len(pages))
     result = build_site(config.output_dir, site, archives, pages_tracked, prune=True)
     copy_figures(pages, config.base_dir / config.figures.pdf_dir, config.output_dir)
     notes = publish_channels(store, config, pages, site.llm_note)
     return replace(result, notes=result.notes + notes)
+
+
+def publish_rollups(
+    store: Store, config: Config, topics: Sequence[Topic], model: str | None, days: int
+) -> tuple[list[Rollup], BuildResult]:
+    """Each topic's roll-up of the last ``days`` days, up to the newest announcement day in
+    the store, written into the site (none when nothing is selected yet)."""
+    pages = list(digests(store, topics, model, config.language))
+    until = newest_day(pages)
+    if until is None:
+        return [], BuildResult(0, 0, config.output_dir)
+    windows = [last_days(pages, topic, days, until) for topic in topics]
+    return windows, build_rollups(config.output_dir, _site_info(config, pages), windows)
+
+
+def _site_info(config: Config, pages: Sequence[Digest]) -> SiteInfo:
+    return SiteInfo(
+        title=config.site.title,
+        language=config.language,
+        llm_note=disabled_note(config.llm),
+        generated=max((d.updated for d in pages), default=datetime.now(UTC)),
+        base_url=config.site.base_url,
+    )

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import quote, urlsplit
 
 from papertide.records import DigestEntry, Figure, PaperStatus, Writeup
@@ -57,6 +57,52 @@ def day_file(day: date) -> str:
 def long_day(day: date) -> str:
     """``"Tuesday, 16 June 2026"``, the same whatever the machine's locale."""
     return f"{_WEEKDAYS[day.weekday()]}, {day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def day_span(start: date, end: date) -> str:
+    """The days from ``start`` to ``end``: ``"15–21 June 2026"``, ``"29 June – 5 July 2026"``,
+    ``"29 December 2025 – 4 January 2026"``."""
+    month = _MONTHS[end.month - 1]
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{start.day}–{end.day} {month} {end.year}"
+    if start.year == end.year:
+        return f"{start.day} {_MONTHS[start.month - 1]} – {end.day} {month} {end.year}"
+    return f"{start.day} {_MONTHS[start.month - 1]} {start.year} – {end.day} {month} {end.year}"
+
+
+@dataclass(frozen=True)
+class WeekLink:
+    """A week's roll-up as a link from a topic's pages: ``weeks/2026-W25.html``."""
+
+    href: str  # relative to the topic's folder
+    label: str  # "Week 25 of 2026"
+    span: str  # "15–21 June 2026"
+
+
+def week_start(day: date) -> date:
+    """The Monday of the (ISO) week of ``day``."""
+    return day - timedelta(days=day.weekday())
+
+
+def week_name(monday: date) -> str:
+    """``"2026-W25"``: the ISO week, as it names the week's page."""
+    year, week, _ = monday.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def week_label(monday: date) -> str:
+    """``"Week 25 of 2026"``."""
+    year, week, _ = monday.isocalendar()
+    return f"Week {week} of {year}"
+
+
+def week_link(day: date) -> WeekLink:
+    monday = week_start(day)
+    return WeekLink(
+        f"weeks/{week_name(monday)}.html",
+        week_label(monday),
+        day_span(monday, monday + timedelta(days=6)),
+    )
 
 
 def month_label(year: int, month: int) -> str:

@@ -71,17 +71,28 @@ class HarvestState:
 
 
 @dataclass(frozen=True, slots=True)
-class OutboxEmail:
-    """A composed email digest waiting in (or sent from) the outbox."""
+class OutboxMessage:
+    """A composed message waiting in (or sent from) the outbox: an email or a push."""
 
-    recipient: str
-    day: date
-    message_id: str
+    channel: str  # "email:<address>", "notify:<Apprise URL as written, secrets as {NAME}>"
+    key: str  # what it covers, unique per channel: "daily:2026-06-16", "weekly:i2i:2026-06-15"
     subject: str
     body_text: str
-    body_html: str
+    body_html: str = ""
+    message_id: str = ""  # an email's Message-ID
     attempts: int = 0
     last_error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Incident:
+    """A run-health problem, open until a run shows it is over."""
+
+    kind: str  # "run-failed", "arxiv-unreachable", "topic-empty"
+    subject: str  # the topic's slug for "topic-empty", else ""
+    opened_at: str
+    detail: str
+    closed_at: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -812,49 +823,99 @@ class Store:
                 ),
             )
 
-    # --- email outbox ---------------------------------------------------------
+    # --- outbox ---------------------------------------------------------------
 
-    def email_days(self, recipient: str) -> set[date]:
-        """The days already queued (sent or not) for a recipient."""
-        rows = self.db.execute("SELECT day FROM email_outbox WHERE recipient = ?", (recipient,))
-        return {date.fromisoformat(day) for (day,) in rows}
+    def outbox_keys(self, channel: str, prefix: str = "") -> set[str]:
+        """The keys already queued (sent or not) on a channel, those starting with ``prefix``."""
+        rows = self.db.execute(
+            "SELECT message_key FROM outbox WHERE channel = ? AND substr(message_key, 1, ?) = ?",
+            (channel, len(prefix), prefix),
+        )
+        return {str(key) for (key,) in rows}
 
-    def queue_email(self, email: OutboxEmail) -> bool:
-        """Queue a composed digest; False when that recipient's day is already queued."""
+    def queue_message(self, message: OutboxMessage) -> bool:
+        """Queue a composed message; False when its channel already has one with that key."""
         with self.transaction() as db:
             cursor = db.execute(
-                "INSERT INTO email_outbox (recipient, day, message_id, subject, body_text,"
-                " body_html, queued_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                "INSERT INTO outbox (channel, message_key, subject, body_text, body_html,"
+                " message_id, queued_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (
-                    email.recipient,
-                    email.day.isoformat(),
-                    email.message_id,
-                    email.subject,
-                    email.body_text,
-                    email.body_html,
+                    message.channel,
+                    message.key,
+                    message.subject,
+                    message.body_text,
+                    message.body_html,
+                    message.message_id,
                     _now(),
                 ),
             )
         return cursor.rowcount > 0
 
-    def unsent_emails(self) -> list[OutboxEmail]:
+    def unsent_messages(self, channel: str | None = None) -> list[OutboxMessage]:
+        """The messages of a channel (of every channel when None) that no service has
+        accepted yet, oldest first."""
+        where, params = ("channel = ? AND ", (channel,)) if channel is not None else ("", ())
         rows = self.db.execute(
-            "SELECT recipient, day, message_id, subject, body_text, body_html, attempts,"
-            " last_error FROM email_outbox WHERE sent_at IS NULL ORDER BY day, recipient"
+            "SELECT channel, message_key, subject, body_text, body_html, message_id, attempts,"
+            f" last_error FROM outbox WHERE {where}sent_at IS NULL"
+            " ORDER BY queued_at, message_key",
+            params,
         )
-        return [
-            OutboxEmail(r, date.fromisoformat(d), m, s, t, h, a, e)
-            for r, d, m, s, t, h, a, e in rows
-        ]
+        return [OutboxMessage(*row) for row in rows]
 
-    def mark_email(self, recipient: str, day: date, error: str | None) -> None:
+    def mark_message(self, channel: str, key: str, error: str | None) -> None:
         """Record one attempt: sent when ``error`` is None, else the reason it failed."""
         with self.transaction() as db:
             db.execute(
-                "UPDATE email_outbox SET attempts = attempts + 1, last_error = ?, sent_at = ?"
-                " WHERE recipient = ? AND day = ?",
-                (error, None if error else _now(), recipient, day.isoformat()),
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?, sent_at = ?"
+                " WHERE channel = ? AND message_key = ?",
+                (error, None if error else _now(), channel, key),
             )
+
+    # --- run-health incidents -------------------------------------------------
+
+    def open_incidents(self) -> list[Incident]:
+        rows = self.db.execute(
+            "SELECT kind, subject, opened_at, detail, closed_at FROM incidents"
+            " WHERE closed_at IS NULL ORDER BY opened_at, kind, subject"
+        )
+        return [Incident(*row) for row in rows]
+
+    def open_incident(self, kind: str, subject: str, detail: str) -> Incident | None:
+        """Open an incident; None when one of that kind and subject is open already."""
+        # To the microsecond: an incident closed and opened again within a second is new.
+        opened = datetime.now(UTC).isoformat(timespec="microseconds")
+        incident = Incident(kind, subject, opened, detail)
+        with self.transaction() as db:
+            if db.execute(
+                "SELECT 1 FROM incidents WHERE kind = ? AND subject = ? AND closed_at IS NULL",
+                (kind, subject),
+            ).fetchone():
+                return None
+            db.execute(
+                "INSERT INTO incidents (kind, subject, opened_at, detail) VALUES (?, ?, ?, ?)",
+                (kind, subject, incident.opened_at, detail),
+            )
+        return incident
+
+    def close_incident(self, kind: str, subject: str) -> bool:
+        """Close the open incident of that kind and subject; False when none was open."""
+        with self.transaction() as db:
+            cursor = db.execute(
+                "UPDATE incidents SET closed_at = ? WHERE kind = ? AND subject = ?"
+                " AND closed_at IS NULL",
+                (_now(), kind, subject),
+            )
+        return cursor.rowcount > 0
+
+    def recent_decision_days(self, topic: str, limit: int) -> list[tuple[date, int, int]]:
+        """The topic's newest ``limit`` days with decisions: (day, papers judged, selected)."""
+        rows = self.db.execute(
+            "SELECT day, COUNT(*), SUM(selected) FROM matches WHERE topic = ?"
+            " GROUP BY day ORDER BY day DESC LIMIT ?",
+            (topic, limit),
+        )
+        return [(date.fromisoformat(day), int(n), int(s or 0)) for day, n, s in rows]
 
     # --- runs -----------------------------------------------------------------
 

@@ -62,7 +62,7 @@
   /* Math: $...$, $$...$$, \(...\) and \[...\] in titles, abstracts and write-ups. */
   function renderMath(scope) {
     if (typeof window.renderMathInElement !== "function") return;
-    var parts = scope.querySelectorAll(".paper-title, .abstract p, .translation p, .writeup, .toc li > a, .title-list a, .search-results .math");
+    var parts = scope.querySelectorAll(".paper-title, .abstract p, .translation p, .writeup, .toc li > a, .title-list a, .search-results .math, .rollup-line");
     for (var i = 0; i < parts.length; i++) {
       window.renderMathInElement(parts[i], {
         delimiters: [
