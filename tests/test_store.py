@@ -16,7 +16,7 @@ import pytest
 
 from papertide.errors import LockedError, StoreError
 from papertide.records import AnnounceType, Feedback, Figure, Match, Paper, Writeup
-from papertide.store import HarvestState, LLMUsageRecord, OutboxEmail, Store, migrations
+from papertide.store import HarvestState, LLMUsageRecord, OutboxMessage, Store, migrations
 
 PAPER = Paper(
     arxiv_id="2606.00001",
@@ -257,21 +257,46 @@ def test_figures_and_their_jobs(store_target: Path | str) -> None:
         assert store.figures_of(PAPER.arxiv_id, 1) == (figure,)
 
 
-def test_harvest_state_and_the_email_outbox(store_target: Path | str) -> None:
+def test_harvest_state_and_the_outbox(store_target: Path | str) -> None:
     state = HarvestState("oai:cs", DAY, datetime(2026, 6, 17, 1, 30, tzinfo=UTC), "token|1")
-    email = OutboxEmail("me@example.org", DAY, "<id@x>", "digest", "text", "<p>html</p>")
+    email = OutboxMessage("email:me@example.org", f"daily:{DAY}", "digest", "text", "<p>h</p>")
+    push = OutboxMessage("notify:json://h/{TOKEN}", f"daily:i2i:{DAY}", "I2I", "1. [A](u)")
     with Store(store_target) as store:
         store.save_harvest_state(state)
         assert store.harvest_state("oai:cs") == state
         assert store.harvest_state("rss:cs.CV") is None
-        assert store.queue_email(email) is True
-        assert store.queue_email(email) is False  # a day is queued once
-        store.mark_email(email.recipient, DAY, "connection refused")
+        assert store.queue_message(email) is True
+        assert store.queue_message(email) is False  # a period is queued once per channel
+        assert store.queue_message(push) is True
+        store.mark_message(email.channel, email.key, "connection refused")
         failed = replace(email, attempts=1, last_error="connection refused")
-        assert store.unsent_emails() == [failed]
-        store.mark_email(email.recipient, DAY, None)
-        assert store.unsent_emails() == []
-        assert store.email_days(email.recipient) == {DAY}
+        assert store.unsent_messages(email.channel) == [failed]
+        assert store.unsent_messages() == [failed, push]
+        store.mark_message(email.channel, email.key, None)
+        assert store.unsent_messages(email.channel) == []
+        assert store.outbox_keys(email.channel, "daily:") == {f"daily:{DAY}"}
+        assert store.outbox_keys(push.channel, "daily:3dgs:") == set()
+
+
+def test_incidents_open_once_and_close(store_target: Path | str) -> None:
+    with Store(store_target) as store:
+        first = store.open_incident("topic-empty", "i2i", "nothing for 3 days")
+        assert first is not None and first.closed_at is None
+        assert store.open_incident("topic-empty", "i2i", "still nothing") is None
+        assert store.open_incidents() == [first]
+        assert store.close_incident("topic-empty", "i2i") is True
+        assert store.close_incident("topic-empty", "i2i") is False
+        again = store.open_incident("topic-empty", "i2i", "nothing again")
+        assert again is not None and again.opened_at > first.opened_at
+        store.upsert_papers([replace(PAPER, arxiv_id=f"2606.0000{i}") for i in (1, 2, 3)])
+        store.save_matches(
+            [
+                Match("2606.00001", 1, "i2i", DAY, False, 0.2, "no"),
+                Match("2606.00002", 1, "i2i", DAY, True, 0.8, "yes"),
+                Match("2606.00003", 1, "i2i", date(2026, 6, 15), False, 0.1, "no"),
+            ]
+        )
+        assert store.recent_decision_days("i2i", 5) == [(DAY, 2, 1), (date(2026, 6, 15), 1, 0)]
 
 
 def test_runs_their_usage_and_month_totals(store_target: Path | str) -> None:
@@ -361,3 +386,32 @@ def test_library_entries_find_stored_papers_by_id_and_by_doi(store_target: Path 
             "10.1109/cvpr.2026.42": PAPER.arxiv_id
         }
         assert store.stored_ids([]) == set() and store.ids_by_doi([]) == {}
+
+
+def test_an_email_waiting_before_the_upgrade_is_kept_in_the_outbox(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as db:
+        for number, sql in migrations():
+            if number < 8:
+                db.executescript(sql)
+        db.execute("PRAGMA user_version = 7")
+        db.execute(
+            "INSERT INTO email_outbox (recipient, day, message_id, subject, body_text,"
+            " body_html, queued_at, attempts, last_error) VALUES ('me@example.org',"
+            " '2026-06-16', '<id@x>', 'digest', 'text', '<p>h</p>', '2026-06-16T07:00:00', 1,"
+            " 'connection refused')"
+        )
+    with Store(path) as store:
+        [waiting] = store.unsent_messages("email:me@example.org")
+    assert waiting == OutboxMessage(
+        "email:me@example.org",
+        "daily:2026-06-16",
+        "digest",
+        "text",
+        "<p>h</p>",
+        "<id@x>",
+        1,
+        "connection refused",
+    )
