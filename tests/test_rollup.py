@@ -120,3 +120,12 @@ def test_the_rollup_command_writes_a_window_that_later_builds_keep(
     assert (folder / "index.html").is_file()  # a build leaves it alone
     code, _, err = papertide(config, "rollup", "--topic", "nope")
     assert code == 2 and "no topic with slug 'nope'" in err
+
+
+def test_a_weekly_feed_is_there_and_empty_until_the_first_week_is_over(tmp_path: Path) -> None:
+    digests = [d for d in week_digests() if d.day <= DAY3]  # week 25 only, still open
+    info = SiteInfo("papertide", "zh-CN", None, GENERATED, base_url=BASE)
+    build_site(tmp_path, info, sample_archives(digests), digests)
+    feed = read(tmp_path / "i2i" / "weeks" / "atom.xml")
+    assert feed.entries == [] and feed.feed.title.startswith("Image-to-image translation ·")
+    assert json_feed(tmp_path / "i2i" / "weeks" / "feed.json")["items"] == []

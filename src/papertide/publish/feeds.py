@@ -109,20 +109,20 @@ def feed_files(
 
 
 def rollup_feed_files(
-    base_url: str, site_title: str, rollups: Sequence[Rollup]
+    base_url: str, site_title: str, latest: Rollup, rollups: Sequence[Rollup]
 ) -> dict[str, bytes]:
-    """The feeds of one kind of roll-up of one topic (its weeks, or one rolling window),
-    in the roll-ups' folder: one item per roll-up, newest first."""
-    if not rollups:
-        return {}
+    """The feeds of one kind of roll-up of one topic (its weeks, or one rolling window), in
+    ``latest``'s folder: one item per roll-up given, newest first (none yet is an empty
+    feed, so the pages' feed links always work)."""
     newest = sorted(rollups, key=lambda r: r.start, reverse=True)[:FEED_WEEKS]
-    first = newest[0]
     items = [_rollup_item(base_url, r) for r in newest]
-    which = "weekly roll-ups" if first.kind == "week" else first.label.lower()
-    title = f"{first.topic.name} · {which} · {site_title}"
-    period = "week" if first.kind == "week" else "period"
-    description = f"{first.topic.name}: the papers of each {period}, by day, best first"
-    return _three(first.folder, base_url, title, description, f"{base_url}{first.path}", items)
+    weekly = latest.kind == "week"
+    which = "weekly roll-ups" if weekly else latest.label.lower()
+    title = f"{latest.topic.name} · {which} · {site_title}"
+    period = "week" if weekly else "period"
+    description = f"{latest.topic.name}: the papers of each {period}, by day, best first"
+    page = f"{base_url}{latest.path}"
+    return _three(latest.folder, base_url, title, description, page, items)
 
 
 def _rollup_item(base_url: str, rollup: Rollup) -> FeedItem:

@@ -169,9 +169,10 @@ def render_site(
                 week=views.week_link(digest.day),
             )
         files.update(rollup_pages(site, weeks_of[topic.slug]))
-        if site.base_url:
+        if site.base_url and weeks_of[topic.slug]:
             finished = closed(weeks_of[topic.slug], digests)
-            files.update(rollup_feed_files(site.base_url, site.title, finished))
+            latest = weeks_of[topic.slug][-1]
+            files.update(rollup_feed_files(site.base_url, site.title, latest, finished))
     render("search.html", "search.html", "")
     topic_list = [a.topic for a in archives]
     files["static/search-index.js"] = search_index(topic_list, digests)
@@ -189,7 +190,7 @@ def build_rollups(out_dir: Path, site: SiteInfo, rollups: Sequence[Rollup]) -> B
     for rollup in rollups:
         files.update(rollup_pages(site, [rollup]))
         if site.base_url:
-            files.update(rollup_feed_files(site.base_url, site.title, [rollup]))
+            files.update(rollup_feed_files(site.base_url, site.title, rollup, [rollup]))
     written = sum(write_if_changed(out_dir / rel, data) for rel, data in files.items())
     notes = () if site.base_url else (FEEDS_OFF,)
     return BuildResult(written, len(files) - written, out_dir, notes=notes)
