@@ -22,7 +22,7 @@ def reference() -> str:
         "",
         "init",
         "run",
-        "fetch",
+        "backfill",
         "import",
         "build",
         "serve",

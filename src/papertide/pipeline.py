@@ -51,6 +51,19 @@ def no_progress(items: Iterable[T], label: str, total: int | None) -> Iterable[T
     return items
 
 
+class Engine(Protocol):
+    """Runs the select stage somewhere else than in this process (`cluster.ray_engine`)."""
+
+    def select(
+        self,
+        store: Store,
+        config: Config,
+        topics: Sequence[Topic],
+        track: Tracker,
+        warn: Callable[[str], None],
+    ) -> tuple[int, int]: ...
+
+
 @dataclass(frozen=True, slots=True)
 class RunSummary:
     run_id: int
@@ -79,7 +92,7 @@ class RunSummary:
                 f"{self.site.unchanged} unchanged "
                 f"→ {self.site.out_dir / 'index.html'} ({self.seconds:.1f} s)"
             )
-            + "".join(f"\n{note}" for note in (*self._llm_lines(), *self._notes()))
+            + "".join(f"\n{note}" for note in (*self.llm_lines(), *self._notes()))
         )
 
     def _notes(self) -> list[str]:
@@ -90,7 +103,7 @@ class RunSummary:
             + ([health] if health else [])
         )
 
-    def _llm_lines(self) -> list[str]:
+    def llm_lines(self) -> list[str]:
         if self.writing is None or self.llm is None:
             return []
         error = self.writing.error
@@ -146,13 +159,17 @@ def run(
     since: date | None = None,
     until: date | None = None,
     force_write: bool = False,
-    write: bool = True,
+    write: bool | None = None,
+    engine: Engine | None = None,
 ) -> RunSummary:
     """Import the given files (if any) or, with ``harvest``, fetch what arXiv announced since
-    the last harvest; then select, write and publish; record the run.
+    the last harvest (or, with ``since``, backfill a date range); then select (in this
+    process, or on ``engine``), write and publish; record the run.
 
-    LLM write-ups are made only by a run that publishes (``build``) with ``write``: importing,
-    backfilling and rebuilding never pay for an LLM call."""
+    LLM write-ups are made by a run that publishes (``build``) unless ``write`` is False, and
+    by one that does not only when ``write`` is True (a backfill): importing and rebuilding
+    never pay for an LLM call."""
+    write = build if write is None else write
     started = time.monotonic()
     # Before the store is touched: a bad (small) file changes nothing.
     papers, large = load_sources(sources, track)
@@ -188,13 +205,22 @@ def run(
                 counts += report.counts
                 fetched += report.received
             with log.stage("select"):
-                decided, selected = select_pending(
-                    store, topics, config.select, make_judge(config.select, backend), track, warn
+                decided, selected = (
+                    engine.select(store, config, topics, track, warn)
+                    if engine
+                    else select_pending(
+                        store,
+                        topics,
+                        config.select,
+                        make_judge(config.select, backend),
+                        track,
+                        warn,
+                    )
                 )
             with log.stage("write"):
                 writing = (
                     write_pending(store, topics, writer, config.language, track, force_write)
-                    if writer and build and write
+                    if writer and write
                     else None
                 )
             written = writing.written if writing else 0

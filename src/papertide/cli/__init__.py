@@ -49,6 +49,7 @@ def main(ctx: click.Context, config_file: Path | None) -> None:
 
 main.add_command(init.init)
 main.add_command(run.run_cmd)
+main.add_command(run.backfill_cmd)
 main.add_command(run.fetch_cmd)
 main.add_command(run.import_cmd)
 main.add_command(run.build)

@@ -95,42 +95,126 @@ def run_cmd(ctx: click.Context, sources: tuple[Path, ...], force_write: bool) ->
     _report_harvest(summary)
 
 
-@click.command("fetch")
-@click.option(
+_since = click.option(
     "--since",
     required=True,
     type=click.DateTime(["%Y-%m-%d"]),
     help="First day (YYYY-MM-DD) of the backfill.",
 )
-@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Last day (default: up to today).")
+_until = click.option(
+    "--until", type=click.DateTime(["%Y-%m-%d"]), help="Last day (default: up to today)."
+)
+
+
+@click.command("backfill")
+@_since
+@_until
+@click.option(
+    "--engine",
+    type=click.Choice(["ray"]),
+    help="Embed and select on a Ray cluster (pip install 'papertide[cluster]'); without it, "
+    "in this process.",
+)
+@click.option(
+    "--address",
+    help="The Ray cluster to join (ray://head:10001, or auto for the one `ray start` runs "
+    "here); without it, a Ray instance is started on this machine.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="At most this many batches at once (a local Ray instance gets as many CPUs); "
+    "default: every CPU of the cluster.",
+)
+@click.option(
+    "--batch",
+    default=256,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Papers per Ray task: what a lost worker redoes.",
+)
+@click.option(
+    "--write/--no-write",
+    default=True,
+    show_default=True,
+    help="Write up the selected papers with the [llm] backend ([llm] concurrency calls at once).",
+)
 @click.pass_context
 @reports_errors
-def fetch_cmd(ctx: click.Context, since: datetime, until: datetime | None) -> None:
-    """Backfill a date range from arXiv's OAI-PMH interface, then store and select.
+def backfill_cmd(
+    ctx: click.Context,
+    since: datetime,
+    until: datetime | None,
+    engine: str | None,
+    address: str | None,
+    workers: int | None,
+    batch: int,
+    write: bool,
+) -> None:
+    """Backfill a date range: harvest, store, select and write up; publish with `build`.
 
-    Harvests the [arxiv] categories page by page; a backfill that is interrupted resumes
-    where it stopped when run again. Run `papertide build` to publish.
+    Harvests the [arxiv] categories from arXiv's OAI-PMH interface politely (one request
+    at a time, at least [arxiv] delay seconds apart) page by page; an interrupted backfill
+    resumes where it stopped when run again. Every stored paper without a decision is then
+    embedded and judged: in this process, or with --engine ray as batches on every worker
+    of a Ray cluster, each batch's results stored as it ends (a lost worker's batch is done
+    again). The selected papers are written up by the [llm] backend, e.g. a vLLM server.
+    Workers open the store themselves: on a cluster, use a PostgreSQL store ([store] url)
+    and give each node the password variable.
 
     \b
-    Example:
-      papertide fetch --since 2026-06-01 --until 2026-06-30 && papertide build
+    Examples:
+      papertide backfill --since 2026-06-01 --until 2026-06-30 && papertide build
+      papertide backfill --since 2024-01-01 --engine ray --address ray://head:10001
+      papertide backfill --since 2026-06-01 --engine ray --workers 2 --no-write
     """
     config = load(ctx)
+    chosen = None
+    if engine == "ray":
+        from papertide.cluster.ray_engine import RayEngine
+
+        chosen = RayEngine(address, workers, batch)
+    elif address or workers:
+        raise click.UsageError("--address and --workers go with --engine ray")
     summary = _pipeline(
         config,
         (),
-        "fetch",
+        "backfill",
         build=False,
         since=since.date(),
         until=until.date() if until else None,
+        write=write,
+        engine=chosen,
     )
+    _report_backfill(summary, "ray" if chosen else "this process")
+
+
+@click.command("fetch", hidden=True)
+@_since
+@_until
+@click.pass_context
+@reports_errors
+def fetch_cmd(ctx: click.Context, since: datetime, until: datetime | None) -> None:
+    """The former name of `papertide backfill --no-write`."""
+    note("`papertide fetch` is now `papertide backfill --no-write`")
+    config = load(ctx)
+    summary = _pipeline(
+        config, (), "fetch", build=False, since=since.date(), until=until.date() if until else None
+    )
+    _report_backfill(summary, "this process")
+
+
+def _report_backfill(summary: RunSummary, where: str) -> None:
     c = summary.counts
     assert summary.harvest is not None
     stdout.print(summary.harvest.line())
     stdout.print(
         f"fetched {summary.fetched} papers ({c.new} new, {c.revised} revised, "
-        f"{c.unchanged} already stored); {summary.selected} selected"
+        f"{c.unchanged} already stored); {summary.decided} decisions in {where}, "
+        f"{summary.selected} selected ({summary.seconds:.1f} s)"
     )
+    for line in summary.llm_lines():
+        stdout.print(line)
     _report_harvest(summary)
 
 

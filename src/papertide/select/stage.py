@@ -213,15 +213,8 @@ def select_pending(
     """Decide every (paper, topic) pair the store has no decision for; re-decide a topic whose
     definition, ratings (or the embedding model) changed. Decisions are saved as they are made, so a
     killed run keeps them. Returns (decisions made, of which selected)."""
-    from papertide.select import fingerprint
-
-    model = embedder_name(settings.embedder, settings.embedder_model)
-    for topic in topics:
-        fp = fingerprint(topic, model, store.feedback_for(topic.slug))
-        if store.topic_fingerprint(topic.slug) != fp:
-            store.reset_topic(topic.slug, fp)
     slugs = [t.slug for t in topics]
-    total = store.count_pending_selection(slugs)
+    total = reset_changed_topics(store, topics, settings)
     if not total:
         return 0, 0  # nothing to judge: the model is not even loaded
     pending = store.pending_selection(slugs)
@@ -242,6 +235,19 @@ def select_pending(
             batch = []
     store.save_matches(batch)
     return decided + len(batch), selected + sum(m.selected for m in batch)
+
+
+def reset_changed_topics(store: Store, topics: Sequence[Topic], settings: SelectConfig) -> int:
+    """Forget the decisions of each topic whose definition, ratings (or embedding model)
+    changed; returns how many papers then lack a decision for some topic."""
+    from papertide.select import fingerprint
+
+    model = embedder_name(settings.embedder, settings.embedder_model)
+    for topic in topics:
+        fp = fingerprint(topic, model, store.feedback_for(topic.slug))
+        if store.topic_fingerprint(topic.slug) != fp:
+            store.reset_topic(topic.slug, fp)
+    return store.count_pending_selection([t.slug for t in topics])
 
 
 def topic_vector_fingerprint(

@@ -374,19 +374,41 @@ class Store:
             if not rows:
                 return
             last = rows[-1][0]
-            decided: dict[str, set[str]] = {}
-            for arxiv_id, topic in self.db.execute(
-                "SELECT m.arxiv_id, m.topic FROM matches m JOIN papers p"
-                " ON p.arxiv_id = m.arxiv_id AND p.version = m.version"
-                f" WHERE m.arxiv_id IN ({', '.join('?' * len(rows))})",
-                [row[0] for row in rows],
-            ):
-                decided.setdefault(arxiv_id, set()).add(topic)
-            for row in rows:
-                done = decided.get(row[0], set())
-                missing = [t for t in topics if t not in done]
-                if missing:
-                    yield _paper_from_row(row), missing
+            yield from self._lacking(rows, topics)
+
+    def pending_among(
+        self, ids: Sequence[str], topics: Sequence[str]
+    ) -> list[tuple[Paper, list[str]]]:
+        """`pending_selection` for these papers only (one batch of a distributed backfill),
+        in id order."""
+        found: list[tuple[Paper, list[str]]] = []
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            rows = self.db.execute(
+                f"SELECT {_PAPER_COLUMNS} FROM papers"
+                f" WHERE arxiv_id IN ({', '.join('?' * len(chunk))}) ORDER BY arxiv_id",
+                chunk,
+            ).fetchall()
+            found.extend(self._lacking(rows, topics))
+        return found
+
+    def _lacking(
+        self, rows: Sequence[Sequence[Any]], topics: Sequence[str]
+    ) -> Iterator[tuple[Paper, list[str]]]:
+        """Each paper row with the topics its latest version has no decision for yet."""
+        decided: dict[str, set[str]] = {}
+        for arxiv_id, topic in self.db.execute(
+            "SELECT m.arxiv_id, m.topic FROM matches m JOIN papers p"
+            " ON p.arxiv_id = m.arxiv_id AND p.version = m.version"
+            f" WHERE m.arxiv_id IN ({', '.join('?' * len(rows))})",
+            [row[0] for row in rows],
+        ):
+            decided.setdefault(arxiv_id, set()).add(topic)
+        for row in rows:
+            done = decided.get(row[0], set())
+            missing = [t for t in topics if t not in done]
+            if missing:
+                yield _paper_from_row(row), missing
 
     def count_pending_selection(self, topics: Sequence[str]) -> int:
         """How many papers `pending_selection` will yield."""
