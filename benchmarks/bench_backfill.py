@@ -92,7 +92,7 @@ def main() -> int:
                 began = time.perf_counter()
                 if engine is None:
                     decided, selected = select_pending(
-                        store, topics, config.select, config.llm, no_progress
+                        store, topics, config.select, None, no_progress
                     )
                 else:
                     decided, selected = engine.select(store, config, topics, no_progress, quiet)
