@@ -27,7 +27,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "write",
         "figures",
         "publish",
-        "pipeline schedule doctor health serve",
+        "pipeline schedule doctor health serve cluster",
         "cli __main__",
     )
 )
