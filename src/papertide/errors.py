@@ -38,6 +38,11 @@ class ArxivUnreachableError(PapertideError):
     """arXiv did not answer (or kept refusing) within the bounded wait."""
 
 
+class IncompleteHarvestError(ArxivUnreachableError):
+    """arXiv ended a list with fewer records than it declared (OAI-PMH ``completeListSize``):
+    what came is stored, the harvest stays open, and the next run completes it."""
+
+
 class LLMError(PapertideError):
     """The LLM backend cannot be used: unreachable, key missing or refused, model unknown.
     A run stops writing, publishes what it has, and the next run fills in the rest."""

@@ -124,10 +124,10 @@ def load_sources(
     large: list[FileSource] = []
     for path in track(paths, "Reading", len(paths)):
         source = open_source(path)
-        if path.stat().st_size > STREAM_BYTES:
+        if source.size > STREAM_BYTES:
             large.append(source)
         else:
-            papers.extend(read_papers(path))
+            papers.extend(read_papers(source))
     return papers, large
 
 

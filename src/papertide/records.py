@@ -9,9 +9,20 @@ from datetime import date, datetime
 from enum import StrEnum
 
 # New-style ids (0704.0001 .. 2606.14721) and old-style ids (hep-th/9901001, math.GT/0309136).
+# A version has at most four digits (arXiv's record is in the dozens), so no id overflows the
+# store's integers.
 _ID_RE = re.compile(
-    r"^(?:arXiv:)?(?P<id>\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v(?P<v>\d+))?$"
+    r"^(?:arXiv:)?(?P<id>\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v(?P<v>\d{1,4}))?$"
 )
+_VERSION_RE = re.compile(r"^\s*[vV]?(\d{1,4})\s*$")
+
+
+def parse_version(label: str) -> int:
+    """The number of a version label: ``"v2"`` or ``"2"`` -> 2; ValueError otherwise."""
+    m = _VERSION_RE.match(label)
+    if not m or int(m.group(1)) < 1:
+        raise ValueError(f"not an arXiv version: {label!r}")
+    return int(m.group(1))
 
 
 def split_arxiv_id(text: str) -> tuple[str, int | None]:

@@ -1,21 +1,26 @@
 """The fetch stage: where papers come from.
 
 Every source of papers implements ``Source``. ``open_source`` gives one for a file saved from
-arXiv (query-API Atom, RSS, OAI-PMH) or a JSONL export, recognised by its content. The
+arXiv (query-API Atom, RSS, OAI-PMH) or a JSONL export, recognised by its content; a pipe
+(``-``, ``/dev/stdin``, a FIFO) is read once into memory, since it cannot be read twice. The
 per-format parsers in ``atom``, ``rss``, ``oai`` and ``jsonl`` take bytes or lines, so that the
-live HTTP clients can hand them response bodies.
+live HTTP clients can hand them response bodies. Sizes are bounded (see ``limits``).
 """
 
 from __future__ import annotations
 
+import io
 import re
+import stat
+import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Protocol
+from typing import IO, Protocol
 
 from papertide.errors import InputError
 from papertide.fetch.atom import parse_atom
-from papertide.fetch.jsonl import parse_jsonl
+from papertide.fetch.jsonl import parse_jsonl, read_lines
+from papertide.fetch.limits import MAX_DOCUMENT_BYTES, check_document
 from papertide.fetch.oai import parse_oai
 from papertide.fetch.rss import parse_rss
 from papertide.records import Paper
@@ -46,31 +51,42 @@ class Source(Protocol):
 
 
 class FileSource:
-    """Papers from one file in a format that ``detect_format`` recognises."""
+    """Papers from one file in a format that ``detect_format`` recognises; ``data`` holds the
+    whole content of a pipe, which was read once to recognise it."""
 
-    def __init__(self, path: Path, format: str) -> None:
+    def __init__(self, path: Path, format: str, data: bytes | None = None) -> None:
         self.path = path
         self.format = format
-        self.name = f"{path.name} ({FORMATS[format]})"
+        self.data = data
+        self.name = f"{path.name or path} ({FORMATS[format]})"
 
     def __repr__(self) -> str:
         return f"FileSource({str(self.path)!r}, {self.format!r})"
+
+    @property
+    def size(self) -> int:
+        """Bytes to read: what a pipe held, or the file's size."""
+        return len(self.data) if self.data is not None else self.path.stat().st_size
 
     def papers(self) -> Iterator[Paper]:
         origin = str(self.path)
         if self.format in ("jsonl", "snapshot"):
             try:
-                with self.path.open("rb") as lines:
-                    yield from parse_jsonl(lines, origin)
+                with self._open() as lines:
+                    yield from parse_jsonl(read_lines(lines, origin), origin)
             except OSError as error:
                 raise _unreadable(self.path, error) from None
             return
         try:
-            data = self.path.read_bytes()
+            with self._open() as file:
+                data = check_document(file.read(MAX_DOCUMENT_BYTES + 1), origin)
         except OSError as error:
             raise _unreadable(self.path, error) from None
         parse = {"atom": parse_atom, "rss": parse_rss, "oai": parse_oai}[self.format]
         yield from parse(data, origin)
+
+    def _open(self) -> IO[bytes]:
+        return io.BytesIO(self.data) if self.data is not None else self.path.open("rb")
 
 
 def detect_format(path: Path) -> str:
@@ -82,6 +98,10 @@ def detect_format(path: Path) -> str:
             head = file.read(_SNIFF_BYTES)
     except OSError as error:
         raise _unreadable(path, error) from None
+    return _format_of(head, path)
+
+
+def _format_of(head: bytes, path: Path) -> str:
     head = head.removeprefix(b"\xef\xbb\xbf").lstrip()
     if not head:
         raise InputError(f"{path}: the file is empty; fetch or export it again")
@@ -99,13 +119,38 @@ def detect_format(path: Path) -> str:
 
 
 def open_source(path: Path) -> FileSource:
-    """A Source reading ``path``; InputError if it is missing, a directory or of unknown format."""
+    """A Source reading ``path``; InputError if it is missing, a directory or of unknown format.
+
+    ``-`` is the standard input; a pipe is read whole (up to ``MAX_DOCUMENT_BYTES``) now."""
+    if str(path) == "-" or _is_pipe(path):
+        data = _read_pipe(path)
+        return FileSource(path, _format_of(data[:_SNIFF_BYTES], path), data)
     return FileSource(path, detect_format(path))
 
 
-def read_papers(path: Path) -> list[Paper]:
-    """Every paper in the file; InputError on any problem."""
-    source: Source = open_source(path)
+def _is_pipe(path: Path) -> bool:
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+def _read_pipe(path: Path) -> bytes:
+    try:
+        if str(path) == "-":
+            data = sys.stdin.buffer.read(MAX_DOCUMENT_BYTES + 1)
+        else:
+            with path.open("rb") as pipe:
+                data = pipe.read(MAX_DOCUMENT_BYTES + 1)
+    except OSError as error:
+        raise _unreadable(path, error) from None
+    return check_document(data, str(path))
+
+
+def read_papers(path: Path | FileSource) -> list[Paper]:
+    """Every paper in the file (or opened source); InputError on any problem."""
+    source: Source = path if isinstance(path, FileSource) else open_source(path)
     return list(source.papers())
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from xml.etree.ElementTree import Element
 
 from papertide.errors import InputError
+from papertide.fetch.limits import check_paper
 from papertide.fetch.text import (
     arxiv_categories,
     clean_abstract,
@@ -46,7 +47,8 @@ def parse_atom_page(data: bytes, origin: str) -> AtomPage:
     papers = []
     for number, entry in enumerate(children(root, "entry"), start=1):
         _raise_if_api_error(entry, origin)
-        papers.append(_paper(entry, f"{origin}: entry {number}"))
+        where = f"{origin}: entry {number}"
+        papers.append(check_paper(_paper(entry, where), where))
     return AtomPage(papers, _number(root, "totalResults"), _number(root, "startIndex"))
 
 

@@ -11,9 +11,10 @@ import json
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import IO, Any
 
 from papertide.errors import InputError
+from papertide.fetch.limits import MAX_LINE_BYTES, check_paper
 from papertide.fetch.text import (
     announce_type,
     arxiv_categories,
@@ -28,18 +29,37 @@ from papertide.fetch.text import (
     split_authors,
     versioned_id,
 )
-from papertide.records import Paper, split_arxiv_id
+from papertide.records import Paper, parse_version, split_arxiv_id
+
+
+def read_lines(file: IO[bytes], origin: str) -> Iterator[bytes]:
+    """The lines of a binary file, each read with a bounded buffer: a line longer than
+    ``MAX_LINE_BYTES`` is refused before it is held in memory whole."""
+    number = 0
+    while line := file.readline(MAX_LINE_BYTES + 1):
+        number += 1
+        if len(line) > MAX_LINE_BYTES:
+            raise _too_long(f"{origin}: line {number}")
+        yield line
 
 
 def parse_jsonl(lines: Iterable[str | bytes], origin: str) -> Iterator[Paper]:
-    """Yield one Paper per non-blank line; InputError names the line of any bad record."""
+    """Yield one Paper per non-blank line; InputError names the line of any bad record.
+
+    A UTF-8 byte-order mark before the first line (as Windows editors write) is skipped."""
     for number, line in enumerate(lines, start=1):
         where = f"{origin}: line {number}"
         if isinstance(line, bytes):
+            if len(line) > MAX_LINE_BYTES:
+                raise _too_long(where)
             try:
-                line = line.decode("utf-8")
+                line = line.decode("utf-8-sig" if number == 1 else "utf-8")
             except UnicodeDecodeError:
                 raise InputError(f"{where}: not UTF-8 text; export the file again") from None
+        elif number == 1:
+            line = line.removeprefix("\ufeff")
+        if len(line) > MAX_LINE_BYTES:
+            raise _too_long(where)
         line = line.rstrip("\r\n")
         if not line.strip():
             continue
@@ -51,11 +71,23 @@ def parse_jsonl(lines: Iterable[str | bytes], origin: str) -> Iterator[Paper]:
                 f"{where}: invalid JSON ({reason} at column {error.colno}); "
                 "the file is damaged or incomplete — export it again"
             ) from None
+        except RecursionError:
+            raise InputError(
+                f"{where}: JSON nested too deeply to be a paper record; "
+                "the file is damaged or not a papertide/arXiv export"
+            ) from None
         if not isinstance(record, dict):
             raise InputError(
                 f"{where}: expected one JSON object per line, found {type(record).__name__}"
             )
-        yield parse_record(record, where)
+        yield check_paper(parse_record(record, where), where)
+
+
+def _too_long(where: str) -> InputError:
+    return InputError(
+        f"{where}: longer than {MAX_LINE_BYTES // 1024:,} KiB, the most papertide reads as one "
+        "record; the file is damaged or not one paper per line"
+    )
 
 
 def parse_record(record: dict[str, Any], where: str) -> Paper:
@@ -126,7 +158,7 @@ def _versions(record: dict[str, Any], where: str) -> list[tuple[int, datetime]]:
     found = []
     for entry in versions:
         try:
-            number = int(str(entry["version"]).lower().removeprefix("v"))
+            number = parse_version(str(entry["version"]))
             found.append((number, aware(parsedate_to_datetime(entry["created"]))))
         except (KeyError, TypeError, ValueError):
             raise InputError(f"{where}: cannot read the version entry {entry!r}") from None

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol, TypeVar
 
-from papertide.errors import InputError, MalformedInputError
+from papertide.errors import IncompleteHarvestError, InputError, MalformedInputError
 from papertide.fetch.atom import AtomPage, parse_atom_page
 from papertide.fetch.client import PoliteClient, Response
 from papertide.fetch.oai import OaiPage, OaiProtocolError, parse_oai_page
@@ -25,7 +25,7 @@ RSS_URL = "https://rss.arxiv.org/rss"
 OAI_URL = "https://oaipmh.arxiv.org/oai"
 API_URL = "https://export.arxiv.org/api/query"
 PARSE_ATTEMPTS = 3  # a truncated or garbled response is fetched again this many times in all
-EMPTY_PAGE_ATTEMPTS = 4  # the query API's spurious empty pages are fetched again
+EMPTY_PAGE_ATTEMPTS = 4  # spurious empty pages (query API, OAI-PMH) are fetched again
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +108,11 @@ class OaiSource:
     """``ListRecords`` with ``metadataPrefix=arXivRaw``, a set, ``from``/``until`` and resumption.
 
     ``resume`` continues an interrupted harvest from its token; an expired token
-    (``badResumptionToken``) restarts the harvest from the beginning, once.
+    (``badResumptionToken``) restarts the harvest from the beginning, once. A page without
+    records in the middle of the list (it has a token, or the list is short of its
+    ``completeListSize``) is fetched again like the API's empty pages; a list that still ends
+    short of its declared size raises IncompleteHarvestError after its last page, so that the
+    harvest is not taken for complete.
     """
 
     def __init__(
@@ -136,6 +140,9 @@ class OaiSource:
 
     def batches(self) -> Iterator[Batch]:
         token = self.resume
+        seen: int | None = None if token else 0  # records of the list received so far
+        declared: int | None = None
+        retried = 0
         while True:
             params: dict[str, str | int] = (
                 {"verb": "ListRecords", "resumptionToken": token} if token else self.params
@@ -145,10 +152,24 @@ class OaiSource:
             except OaiProtocolError as error:
                 if error.code != "badResumptionToken" or token is None or self.restarted:
                     raise
-                self.restarted, token = True, None  # the token expired: start over
+                self.restarted, token, seen = True, None, 0  # the token expired: start over
                 continue
+            declared = page.complete_size if page.complete_size is not None else declared
+            before = page.cursor if page.cursor is not None else seen
+            short = before is not None and declared is not None and before < declared
+            if page.records == 0 and (page.token or short) and retried < EMPTY_PAGE_ATTEMPTS - 1:
+                retried += 1
+                continue
+            retried = 0
+            seen = None if before is None else before + page.records
             yield Batch(page.papers, page.token, page.complete_size)
             if not page.token:
+                if seen is not None and declared is not None and seen < declared:
+                    raise IncompleteHarvestError(
+                        f"arXiv's OAI-PMH list ({self.name}) ended after {seen} of the "
+                        f"{declared} records it declared; what came is stored and the "
+                        "next run fetches the list again to complete it"
+                    )
                 return
             token = page.token
 

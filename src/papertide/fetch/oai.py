@@ -12,6 +12,7 @@ from email.utils import parsedate_to_datetime
 from xml.etree.ElementTree import Element
 
 from papertide.errors import InputError
+from papertide.fetch.limits import check_paper
 from papertide.fetch.text import (
     arxiv_categories,
     clean_abstract,
@@ -24,7 +25,7 @@ from papertide.fetch.text import (
     versioned_id,
 )
 from papertide.fetch.xmlutil import child, children, local_name, parse_xml, text_of
-from papertide.records import Paper
+from papertide.records import Paper, parse_version
 
 _ERROR_ADVICE = {
     "badArgument": "correct the request's arguments",
@@ -43,6 +44,8 @@ class OaiPage:
     papers: list[Paper]
     token: str | None  # the resumption token for the next page; None on the last page
     complete_size: int | None  # how many records the whole list holds, when stated
+    records: int = 0  # <record>s on the page, deleted ones included
+    cursor: int | None = None  # records of the list before this page, when stated
 
 
 class OaiProtocolError(InputError):
@@ -72,7 +75,7 @@ def parse_oai_page(data: bytes, origin: str) -> OaiPage:
         )
     errors = children(root, "error")
     if any(error.get("code") == "noRecordsMatch" for error in errors):
-        return OaiPage([], None, 0)
+        return OaiPage([], None, 0, cursor=0)
     if errors:
         _raise_oai_error(errors[0], origin)
     # An Element with no children is falsy, so look the two verbs up one by one.
@@ -85,14 +88,28 @@ def parse_oai_page(data: bytes, origin: str) -> OaiPage:
             "harvest with the verb ListRecords or GetRecord"
         )
     papers = []
-    for number, record in enumerate(children(container, "record"), start=1):
+    records = children(container, "record")
+    for number, record in enumerate(records, start=1):
         paper = _paper(record, f"{origin}: record {number}")
         if paper is not None:
             papers.append(paper)
     token_element = child(container, "resumptionToken")
-    token = None if token_element is None else (token_element.text or "").strip() or None
-    size = None if token_element is None else token_element.get("completeListSize")
-    return OaiPage(papers, token, int(size) if size and size.isdigit() else None)
+    if token_element is None:
+        return OaiPage(papers, None, None, len(records))
+    token = (token_element.text or "").strip() or None
+    return OaiPage(
+        papers,
+        token,
+        _count(token_element.get("completeListSize")),
+        len(records),
+        _count(token_element.get("cursor")),
+    )
+
+
+def _count(text: str | None) -> int | None:
+    """A count attribute of a resumption token; None when absent or not a number."""
+    text = (text or "").strip()
+    return int(text) if text.isdigit() and len(text) <= 12 else None
 
 
 def _raise_oai_error(error: Element, origin: str) -> None:
@@ -113,9 +130,9 @@ def _paper(record: Element, where: str) -> Paper | None:
     if body is None:
         raise InputError(f"{where}: the record has no <metadata>; fetch the response again")
     if local_name(body) == "arXivRaw":
-        return _arxiv_raw_paper(body, where)
+        return check_paper(_arxiv_raw_paper(body, where), where)
     if local_name(body) == "arXiv":
-        return _arxiv_paper(body, where)
+        return check_paper(_arxiv_paper(body, where), where)
     raise InputError(
         f"{where}: unsupported OAI metadata format <{local_name(body)}>; "
         "harvest with metadataPrefix=arXivRaw"
@@ -150,7 +167,7 @@ def _version(element: Element, where: str) -> tuple[int, datetime, str]:
     label = element.get("version", "")
     stamp = text_of(element, "date") or ""
     try:
-        number = int(label.lower().removeprefix("v"))
+        number = parse_version(label)
         submitted = parsedate_to_datetime(stamp.strip())
     except (TypeError, ValueError):
         raise InputError(

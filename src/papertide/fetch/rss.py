@@ -8,6 +8,7 @@ from email.utils import parsedate_to_datetime
 from xml.etree.ElementTree import Element
 
 from papertide.errors import InputError
+from papertide.fetch.limits import check_paper
 from papertide.fetch.text import (
     announce_type,
     arxiv_categories,
@@ -44,10 +45,11 @@ def parse_rss(data: bytes, origin: str) -> list[Paper]:
             "correct the archive or category names in the feed URL and fetch again"
         )
     channel_day = _day(text_of(channel, "pubDate"), f"{origin}: channel")
-    return [
-        _paper(item, f"{origin}: item {number}", channel_day)
-        for number, item in enumerate(children(channel, "item"), start=1)
-    ]
+    papers = []
+    for number, item in enumerate(children(channel, "item"), start=1):
+        where = f"{origin}: item {number}"
+        papers.append(check_paper(_paper(item, where, channel_day), where))
+    return papers
 
 
 def _paper(item: Element, where: str, channel_day: date | None) -> Paper:

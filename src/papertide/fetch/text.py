@@ -10,6 +10,10 @@ from papertide.errors import InputError
 from papertide.records import AnnounceType, split_arxiv_id
 
 _WHITESPACE = re.compile(r"\s+")
+# Characters that no output can carry: C0 and C1 controls (the whitespace ones become spaces
+# first), DEL, lone surrogates (JSON "\\ud800") and the non-characters U+FFFE/U+FFFF. YAML front
+# matter, XML feeds and mail headers refuse them; on a page they are invisible traps.
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 # arXiv marks a new abstract paragraph with an indented line (or, rarely, a blank line);
 # ordinary continuation lines start in column 0.
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*(?:\n[ \t]*)+|\n[ \t]+")
@@ -55,8 +59,14 @@ _PARENTHESES = re.compile(r"\s*\([^()]*\)")
 
 
 def clean_line(text: str) -> str:
-    """Collapse every run of whitespace (newlines included) into one space."""
-    return _WHITESPACE.sub(" ", repair_mojibake(text)).strip()
+    """Collapse every run of whitespace (newlines included) into one space, and drop control
+    characters (after the mojibake repair, whose Latin-1 runs may hold C1 code points)."""
+    return strip_controls(_WHITESPACE.sub(" ", repair_mojibake(text))).strip()
+
+
+def strip_controls(text: str) -> str:
+    """``text`` without the characters that no output format can carry (see ``_CONTROL``)."""
+    return _CONTROL.sub("", text)
 
 
 def clean_abstract(text: str) -> str:
@@ -145,7 +155,7 @@ def first_doi(text: str | None) -> str | None:
     """The first DOI of a field that may list several ("10.1/a 10.1/b", "10.1/a, 10.1/b")."""
     if not text:
         return None
-    for token in re.split(r"[\s,;]+", text):
+    for token in re.split(r"[\s,;]+", strip_controls(text)):
         if token:
             return token
     return None

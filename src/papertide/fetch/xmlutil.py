@@ -10,12 +10,14 @@ from defusedxml import (  # type: ignore[import-untyped, unused-ignore]
 )
 
 from papertide.errors import InputError, MalformedInputError
+from papertide.fetch.limits import check_document
 
 
 def parse_xml(data: bytes, origin: str) -> Element:
     """Parse a whole XML document; InputError naming ``origin``, line and column if malformed."""
     if not data.strip():
         raise MalformedInputError(f"{origin}: the file is empty; fetch it again")
+    check_document(data, origin)
     try:
         root: Element = ElementTree.fromstring(data)
     except ParseError as error:
