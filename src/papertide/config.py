@@ -6,6 +6,7 @@ import os
 import re
 import tomllib
 from datetime import date
+from email.utils import parseaddr
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -171,6 +172,23 @@ class EmailConfig(_Section):
     password_env: str = "PAPERTIDE_SMTP_PASSWORD"
     sender: str = Field(min_length=3)
     recipients: tuple[EmailRecipient, ...] = Field(min_length=1)
+
+    @field_validator("host", "user", "password_env", "sender")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        if any(ch.isspace() and ch != " " for ch in value):
+            raise ValueError("must be one line: no line breaks or tabs (they would forge headers)")
+        return value.strip()
+
+    @field_validator("sender")
+    @classmethod
+    def _check_sender(cls, value: str) -> str:
+        _, address = parseaddr(value)
+        if not re.match(r"^[^@\s<>]+@[^@\s<>]+$", address):
+            raise ValueError(
+                f"{value!r} is not an address such as 'papertide <digest@example.org>'"
+            )
+        return value
 
 
 class ZoteroConfig(_Section):
@@ -453,15 +471,74 @@ def load_config(path: Path) -> Config:
         raise ConfigError(f"{path}: not UTF-8 text; save the config as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    control = _control_character(data)
+    if control:
+        raise ConfigError(f"{path}: {control}")
     try:
-        return Config.model_validate({**data, "source": path})
+        config = Config.model_validate({**data, "source": path})
     except ValidationError as exc:
         raise ConfigError(f"{path}: {_describe(exc, data)}") from None
+    problem = _unsafe_output_dir(config)
+    if problem:
+        raise ConfigError(
+            f"{path}: site.output_dir: {problem}; a build removes files it wrote there earlier, "
+            "so give the site a folder of its own, such as 'site'"
+        )
+    return config
+
+
+# Control characters other than tab and line breaks: no key can use them, and in a title or a
+# topic name they would reach pages, feeds, front matter and mail headers.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _control_character(node: Any, key: str = "") -> str | None:
+    """``key: ...`` naming the first string value holding a control character, or None."""
+    if isinstance(node, str):
+        found = _CONTROL.search(node)
+        if found:
+            return (
+                f"{key or 'config'}: holds the control character U+{ord(found.group()):04X}; "
+                "remove it"
+            )
+    elif isinstance(node, dict):
+        for name, value in node.items():
+            problem = _control_character(value, f"{key}.{name}" if key else str(name))
+            if problem:
+                return problem
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            problem = _control_character(value, f"{key}[{i}]")
+            if problem:
+                return problem
+    return None
+
+
+def _unsafe_output_dir(config: Config) -> str | None:
+    """Why ``[site] output_dir`` must not be used, or None: the root folder, the home folder
+    (or a folder above it), a folder holding the config file or the store."""
+    out = config.output_dir.resolve()
+    home = Path.home().resolve()
+    if out == Path(out.anchor):
+        return f"'{out}' is the root folder"
+    if home.is_relative_to(out):
+        return f"'{out}' is the home folder or holds it"
+    if config.base_dir.is_relative_to(out):
+        return f"'{out}' holds the config file"
+    if config.store_path.resolve().is_relative_to(out):
+        return f"'{out}' holds the store ({config.store.path})"
+    return None
 
 
 def _describe(exc: ValidationError, data: dict[str, Any]) -> str:
-    """Every problem on one line, each naming its key (and its topic by name)."""
-    return "; ".join(_describe_one(error, data) for error in exc.errors())
+    """Every problem on one line, each naming its key (and its topic by name). A list found
+    too short only because its items failed (reported each on their own) is not repeated."""
+    errors = [
+        e
+        for e in exc.errors()
+        if not (e["type"] == "too_short" and isinstance(e["input"], list) and e["input"])
+    ]
+    return "; ".join(_describe_one(error, data) for error in errors)
 
 
 def _describe_one(error: Any, data: dict[str, Any]) -> str:

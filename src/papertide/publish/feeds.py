@@ -22,6 +22,7 @@ and the selection time), so an unchanged feed is byte-identical and is not rewri
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Sequence
@@ -66,7 +67,7 @@ class FeedItem:
     day: date
     updated: datetime
     authors: tuple[str, ...]
-    summary: str  # plain text: the LLM summary, else the abstract
+    summary: str  # plain text: the LLM summary, else the abstract (escaped where HTML is read)
     content_html: str
     tags: tuple[str, ...]
 
@@ -238,7 +239,9 @@ def _three(
         fe.link(href=item.url)
         fe.updated(item.updated)
         fe.published(datetime.combine(item.day, time(0, 0), tzinfo=UTC))
-        fe.description(item.summary)
+        # RSS readers take <description> as HTML; Atom's <summary> is declared plain text.
+        fe.summary(item.summary)
+        fe.description(html.escape(item.summary, quote=False))
         fe.content(item.content_html, type="html")
         for name in item.authors[:20]:
             fe.author(name=name)

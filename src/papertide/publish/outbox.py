@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from papertide.fetch.limits import latest_day
 from papertide.store import Store
 
 
@@ -43,11 +44,15 @@ class DeliveryReport:
 def due(store: Store, channel: str, prefix: str, periods: Iterable[date]) -> list[date]:
     """The periods to queue on a channel under a key prefix (``daily:``, ``weekly:i2i:``):
     the newest one the first time, then every one newer than the newest already queued, so
-    a new reader is not flooded with the archive and nothing is queued twice."""
-    available = set(periods)
+    a new reader is not flooded with the archive and nothing is queued twice. A period after
+    tomorrow cannot have been announced (a store written before import refused such dates may
+    hold one): it is neither queued nor allowed to hold back the periods before it."""
+    last = latest_day()
+    available = {p for p in periods if p <= last}
     if not available:
         return []
     had = {date.fromisoformat(k[len(prefix) :]) for k in store.outbox_keys(channel, prefix)}
+    had = {p for p in had if p <= last}
     if not had:
         return [max(available)]
     return sorted(p for p in available if p > max(had))

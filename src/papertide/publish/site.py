@@ -98,12 +98,13 @@ def build_site(
         else:
             unchanged += 1
     manifest = out_dir / MANIFEST
-    earlier = set(manifest.read_text(encoding="utf-8").split()) if manifest.is_file() else set()
+    lines = manifest.read_text(encoding="utf-8").splitlines() if manifest.is_file() else []
+    earlier = {rel for rel in lines if _inside(out_dir, rel)}
     listed = set(files)
     if prune:
         for rel in sorted(earlier - listed):
             stale = out_dir / rel
-            if ".." not in Path(rel).parts and stale.is_file():
+            if stale.is_file() or stale.is_symlink():
                 stale.unlink()
                 removed += 1
     else:
@@ -113,6 +114,18 @@ def build_site(
     return BuildResult(
         written=written, unchanged=unchanged, out_dir=out_dir, removed=removed, notes=notes
     )
+
+
+def _inside(out_dir: Path, rel: str) -> bool:
+    """Whether a manifest line names a file papertide may remove: a relative path without
+    ``..`` whose folders resolve inside ``out_dir`` (a line edited to an absolute path, or a
+    folder that became a symlink to elsewhere, is ignored). A symlink in the last place is
+    removed itself, never what it points to."""
+    path = Path(rel)
+    if not rel.strip() or path.is_absolute() or ".." in path.parts or rel == MANIFEST:
+        return False
+    root = out_dir.resolve()
+    return (out_dir / path).parent.resolve().is_relative_to(root)
 
 
 def render_site(

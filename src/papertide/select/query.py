@@ -410,10 +410,16 @@ def _lex(source: str) -> list[_Token]:
     return tokens
 
 
+# Deeper nesting (parentheses, or a chain of ANDNOT) is refused: the parser and the query's
+# evaluation recurse once per level, and no real query comes near it.
+MAX_NESTING = 100
+
+
 class _Parser:
     def __init__(self, source: str) -> None:
         self.tokens = _lex(source)
         self.i = 0
+        self.depth = 0
 
     def peek(self) -> _Token | None:
         return self.tokens[self.i] if self.i < len(self.tokens) else None
@@ -442,6 +448,7 @@ class _Parser:
 
     def parse_and(self, field: str | None) -> Node:
         node = self.parse_unary(field)
+        chain = 0
         while (tok := self.peek()) is not None and tok.kind != ")":
             if tok.kind == "op":
                 if tok.text == "OR":
@@ -450,6 +457,9 @@ class _Parser:
                 self.expect_operand(tok)
             right = self.parse_unary(field)
             if tok.text == "ANDNOT" and tok.kind == "op":
+                chain += 1
+                if chain > MAX_NESTING:
+                    raise _error(f"more than {MAX_NESTING} ANDNOT in a row", tok.pos)
                 node = AndNot(node, right)
             elif isinstance(node, And):
                 node = And((*node.parts, right))
@@ -482,6 +492,9 @@ class _Parser:
 
     def parse_group(self, field: str | None) -> Node:
         opening = self.take()
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise _error(f"parentheses nested more than {MAX_NESTING} deep", opening.pos)
         nxt = self.peek()
         if nxt is not None and nxt.kind == ")":
             raise _error("empty parentheses", opening.pos)
@@ -492,6 +505,7 @@ class _Parser:
         if closing is None or closing.kind != ")":
             raise _error("unbalanced parenthesis", opening.pos, "'(' is never closed")
         self.take()
+        self.depth -= 1
         return node
 
 
