@@ -2,8 +2,9 @@
 
 Each route matches a path and a subset of the query parameters and answers with its queue of
 replies in order (the last one repeats when ``repeat`` is set). A reply can also drop the
-connection or send a truncated body. The server logs every request with its arrival time,
-answers 404 to anything unexpected, and reports routes whose replies went unused.
+connection, send a truncated body, wait before answering (a server that hangs) or send its
+body a few bytes at a time (a server that drips). The server logs every request with its
+arrival time, answers 404 to anything unexpected, and reports routes whose replies went unused.
 """
 
 from __future__ import annotations
@@ -25,6 +26,11 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     drop: bool = False  # close the connection without answering
     truncate: int | None = None  # send only this many bytes of the body
+    hang: float = 0.0  # seconds to wait before answering at all
+    drip: float = 0.0  # seconds between chunks of DRIP_BYTES of the body
+
+
+DRIP_BYTES = 64
 
 
 @dataclass
@@ -114,12 +120,21 @@ class ReplayServer:
                     self.connection.close()
                     return
                 body = reply.body if reply.truncate is None else reply.body[: reply.truncate]
-                self.send_response(reply.status)
-                for name, value in reply.headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                time.sleep(reply.hang)
+                try:
+                    self.send_response(reply.status)
+                    for name, value in reply.headers.items():
+                        self.send_header(name, value)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    if not reply.drip:
+                        self.wfile.write(body)
+                    for start in range(0, len(body) if reply.drip else 0, DRIP_BYTES):
+                        self.wfile.write(body[start : start + DRIP_BYTES])
+                        self.wfile.flush()
+                        time.sleep(reply.drip)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up waiting, as it should
 
             def log_message(self, format: str, *args: object) -> None:
                 pass

@@ -320,6 +320,7 @@ class ArxivConfig(_Section):
     contact: str = ""
     delay: float = 3.0
     max_wait: float = Field(default=600.0, gt=0)
+    timeout: float = Field(default=60.0, gt=0)
     holidays: tuple[date, ...] = ()
     rss_url: HttpUrl = "https://rss.arxiv.org/rss"
     oai_url: HttpUrl = "https://oaipmh.arxiv.org/oai"

@@ -4,7 +4,9 @@ One request at a time, at least ``delay`` seconds from the end of one request to
 the next (3 s, arXiv's rule; a config can raise it, never lower it), a User-Agent naming a contact
 address, ``Retry-After`` honoured, exponential backoff with jitter on 429/500/502/503 and on
 connection errors, and a bounded total wait per request after which ArxivUnreachableError says
-so in one line.
+so in one line. Time is wall-clock time: each attempt must end within ``timeout`` seconds however
+slowly the server drips its answer, and the attempts count in ``max_wait`` with the pauses
+between them. An answer larger than ``max_bytes`` is refused as it arrives.
 """
 
 from __future__ import annotations
@@ -24,12 +26,14 @@ from email.utils import parsedate_to_datetime
 
 from papertide import __version__
 from papertide.errors import ArxivUnreachableError
+from papertide.fetch.limits import MAX_DOCUMENT_BYTES
 
 POLITE_DELAY = 3.0  # seconds between requests that arXiv asks of every client
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # No DNS or no route at all: most likely offline, so one retry and then a clear message.
 _OFFLINE = ("name resolution failed", "network unreachable")
 _OFFLINE_ERRNOS = frozenset({errno.ENETUNREACH, errno.EHOSTUNREACH})
+_CHUNK = 64 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +67,7 @@ class PoliteClient:
         max_attempts: int = 6,
         backoff: float | None = None,
         timeout: float = 60.0,
+        max_bytes: int = MAX_DOCUMENT_BYTES,
         floor: float = POLITE_DELAY,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
@@ -73,6 +78,7 @@ class PoliteClient:
         self.max_attempts = max(1, max_attempts)
         self.backoff = self.delay if backoff is None else backoff
         self.timeout = timeout
+        self.max_bytes = max_bytes
         self.clock = clock
         self.sleep = sleep
         self.rng = rng or random.Random()
@@ -95,10 +101,12 @@ class PoliteClient:
         host = urllib.parse.urlsplit(url).netloc or url
         for attempt in range(1, self.max_attempts + 1):
             waited += self._space()
+            started = self.clock()
             try:
-                outcome = self._send(url)
+                outcome = self._send(url, min(self.timeout, max(self.max_wait - waited, 0.1)))
             finally:
                 self._last_end = self.clock()
+            waited += self._last_end - started
             if isinstance(outcome, Response) and outcome.status not in RETRY_STATUSES:
                 return outcome
             if isinstance(outcome, Response):
@@ -108,7 +116,7 @@ class PoliteClient:
                 problem, asked = outcome, None
                 if problem.startswith(_OFFLINE) and attempt >= 2:
                     break
-            if attempt == self.max_attempts:
+            if attempt == self.max_attempts or waited >= self.max_wait:
                 break
             pause = asked if asked is not None else self._backoff(attempt)
             pause = max(pause, self.delay)
@@ -137,19 +145,22 @@ class PoliteClient:
         base = self.backoff * float(2 ** (attempt - 1))
         return base + self.rng.uniform(0, self.backoff)
 
-    def _send(self, url: str) -> Response | str:
-        """A Response, or a short description of why no response came."""
+    def _send(self, url: str, limit: float) -> Response | str:
+        """A Response, or a short description of why no response came within ``limit``
+        seconds of wall-clock time."""
         self.sent += 1
         request = urllib.request.Request(url, headers=self.headers)
+        deadline = self.clock() + limit
         try:
-            with self._opener.open(request, timeout=self.timeout) as answer:
-                return Response(url, answer.status, answer.read(), dict(answer.headers))
+            with self._opener.open(request, timeout=limit) as answer:
+                body = self._body(answer, deadline, limit)
+                if isinstance(body, str):
+                    return body
+                return Response(url, answer.status, body, dict(answer.headers))
         except urllib.error.HTTPError as error:
-            try:
-                body = error.read()
-            except (OSError, http.client.HTTPException):
-                body = b""
-            return Response(url, error.code, body, dict(error.headers or {}))
+            return Response(
+                url, error.code, self._error_body(error, deadline, limit), dict(error.headers or {})
+            )
         except urllib.error.URLError as error:
             reason = error.reason
             if isinstance(reason, socket.gaierror):
@@ -157,8 +168,53 @@ class PoliteClient:
             if isinstance(reason, OSError) and reason.errno in _OFFLINE_ERRNOS:
                 return f"network unreachable: {reason.strerror or reason}"
             return f"connection failed: {reason}"
+        except TimeoutError:
+            return f"no answer within {_seconds(limit)} s"
         except (OSError, http.client.HTTPException) as error:
             return f"connection failed: {type(error).__name__} {error}".strip()
+
+    def _error_body(self, error: urllib.error.HTTPError, deadline: float, limit: float) -> bytes:
+        """What an error answer (HTTP 4xx/5xx) said, within the same deadline; b"" if nothing."""
+        if not isinstance(error.fp, http.client.HTTPResponse):
+            return b""
+        try:
+            body = self._body(error.fp, deadline, limit)
+        except (OSError, http.client.HTTPException):
+            return b""
+        return body if isinstance(body, bytes) else b""
+
+    def _body(self, answer: http.client.HTTPResponse, deadline: float, limit: float) -> bytes | str:
+        """The body, read in chunks until ``deadline``; a description when it cannot be had."""
+        chunks: list[bytes] = []
+        size = 0
+        late = f"no complete answer within {_seconds(limit)} s"
+        while True:
+            remaining = deadline - self.clock()
+            if remaining <= 0:
+                return f"{late} ({size:,} bytes arrived)"
+            _limit_next_read(answer, remaining)
+            try:
+                chunk = answer.read1(_CHUNK)
+            except TimeoutError:
+                return f"{late} ({size:,} bytes arrived)"
+            if not chunk:
+                return b"".join(chunks)
+            size += len(chunk)
+            if size > self.max_bytes:
+                return f"the answer is larger than {self.max_bytes / 2**20:,.0f} MiB"
+            chunks.append(chunk)
+
+
+def _seconds(value: float) -> str:
+    return f"{round(value, 1):g}"
+
+
+def _limit_next_read(answer: http.client.HTTPResponse, seconds: float) -> None:
+    """Make the next socket read wait at most ``seconds``: the socket's own timeout bounds
+    each read, not the whole answer, so a server that drips bytes would never time out."""
+    sock = getattr(getattr(answer.fp, "raw", None), "_sock", None)
+    if isinstance(sock, socket.socket):
+        sock.settimeout(max(seconds, 0.01))
 
 
 def _retry_after(value: str | None) -> float | None:

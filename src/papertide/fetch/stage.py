@@ -31,7 +31,11 @@ _OAI_TOP_SETS = {"cs", "econ", "eess", "math", "q-bio", "q-fin", "stat"}
 def make_client(arxiv: ArxivConfig, floor: float = POLITE_DELAY) -> PoliteClient:
     """The client a run uses; only code may lower ``floor`` (tests, benchmarks)."""
     return PoliteClient(
-        contact=arxiv.contact, delay=arxiv.delay, max_wait=arxiv.max_wait, floor=floor
+        contact=arxiv.contact,
+        delay=arxiv.delay,
+        max_wait=arxiv.max_wait,
+        timeout=arxiv.timeout,
+        floor=floor,
     )
 
 

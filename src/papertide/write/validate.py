@@ -15,12 +15,17 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from papertide.fetch.text import strip_controls
+
 MIN_TAKEAWAYS, MAX_TAKEAWAYS = 3, 7
 MAX_SUMMARY_SENTENCES = 3
 # A translation or summary in a CJK language with fewer CJK letters than this (among all
 # letters) is rejected as "not in the language asked for"; technical abstracts keep many Latin
 # names and acronyms, so the bar is well below 1.
 MIN_SCRIPT_RATIO = 0.35
+# An answer longer than this is refused unread: a whole translation, summary and takeaways of
+# an arXiv abstract (1,920 characters at most) take a few thousand characters in any language.
+MAX_ANSWER_CHARS = 50_000
 
 
 class InvalidAnswer(ValueError):
@@ -55,11 +60,20 @@ def _json_text(text: str) -> str:
 
 
 def parse_answer(text: str, language: str, abstract: str = "") -> Draft:
-    """Validate and normalise one answer; raise InvalidAnswer when it cannot be used."""
+    """Validate and normalise one answer; raise InvalidAnswer when it cannot be used.
+
+    Control characters are removed from every text, as they are from papers at import."""
+    if len(text) > MAX_ANSWER_CHARS:
+        raise InvalidAnswer(
+            f"the answer has {len(text):,} characters, more than the {MAX_ANSWER_CHARS:,} "
+            "allowed; answer with the three keys only, briefly"
+        )
     try:
         data = json.loads(_json_text(text))
     except json.JSONDecodeError as exc:
         raise InvalidAnswer(f"the answer is not valid JSON ({exc.msg} at char {exc.pos})") from None
+    except RecursionError:
+        raise InvalidAnswer("the answer is JSON nested too deeply; give one flat object") from None
     if not isinstance(data, dict):
         raise InvalidAnswer("the answer is JSON but not an object with the three keys")
     try:
@@ -69,14 +83,14 @@ def parse_answer(text: str, language: str, abstract: str = "") -> Draft:
             f"{'.'.join(str(p) for p in e['loc']) or 'answer'}: {e['msg']}" for e in exc.errors()
         )
         raise InvalidAnswer(f"the JSON has the wrong shape ({problems})") from None
-    takeaways = normalise_takeaways(answer.takeaways)
+    takeaways = normalise_takeaways([strip_controls(item) for item in answer.takeaways])
     if len(takeaways) < MIN_TAKEAWAYS:
         raise InvalidAnswer(
             f"'takeaways' has {len(takeaways)} items; give {MIN_TAKEAWAYS} to {MAX_TAKEAWAYS}"
         )
     draft = Draft(
-        translation=answer.translation.strip(),
-        summary=trim_summary(answer.summary),
+        translation=strip_controls(answer.translation).strip(),
+        summary=trim_summary(strip_controls(answer.summary)),
         takeaways=takeaways,
     )
     for field, value in (("translation", draft.translation), ("summary", draft.summary)):
