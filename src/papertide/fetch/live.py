@@ -155,7 +155,8 @@ class OaiSource:
                 self.restarted, token, seen = True, None, 0  # the token expired: start over
                 continue
             declared = page.complete_size if page.complete_size is not None else declared
-            before = page.cursor if page.cursor is not None else seen
+            # Count for ourselves; a resumed harvest starts from the server's cursor.
+            before = seen if seen is not None else page.cursor
             short = before is not None and declared is not None and before < declared
             if page.records == 0 and (page.token or short) and retried < EMPTY_PAGE_ATTEMPTS - 1:
                 retried += 1
