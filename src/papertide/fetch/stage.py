@@ -25,6 +25,7 @@ from papertide.fetch.live import BatchSource, OaiSource, RssSource
 from papertide.records import AnnounceType, Paper
 from papertide.store import HarvestState, Store, UpsertCounts
 
+_GAP = "rss:gap"  # listings missed between two runs whose repair has not succeeded yet
 _OAI_TOP_SETS = {"cs", "econ", "eess", "math", "q-bio", "q-fin", "stat"}
 
 
@@ -133,10 +134,13 @@ def _daily_rss(
     listings = [s.last_listing for s in states.values() if s and s.last_listing]
     last_listing = min(listings) if len(listings) == len(categories) else None
     latest = last_announcement(now, arxiv.holidays)
+    pending = _pending_gap(store)
     if all(s and s.harvested_at and s.harvested_at >= latest for s in states.values()):
         report.nothing_new_since = last_listing
         report.next_due = next_announcement(now, arxiv.holidays)
-        return  # nothing announced since the last harvest: no request at all
+        if pending:  # an earlier repair failed: nothing else to ask, but that again
+            _repair_gap(store, arxiv, client, categories, *pending, report)
+        return  # nothing announced since the last harvest: no other request
 
     source = RssSource(client, categories, arxiv.rss_url)
     papers = [p for batch in source.batches() for p in batch.papers]
@@ -149,9 +153,7 @@ def _daily_rss(
         report.warnings.append(
             f"the feed listed {len(papers)} items for {len({p.arxiv_id for p in papers})} papers"
         )
-    earliest = min(listings, default=None)
-    if listing and earliest and _missed_listings(earliest, listing, arxiv.holidays):
-        _repair_gap(store, arxiv, client, categories, earliest, listing, report)
+    # The listing is stored first: a gap repair that fails must not cost the day's papers.
     with store.transaction():
         report.add(store.upsert_papers(papers))
         for cat, state in states.items():
@@ -161,6 +163,14 @@ def _daily_rss(
     stored = report.counts.new + report.counts.revised + report.counts.unchanged
     if stored != report.announced:
         report.warnings.append(f"the feed announced {report.announced} but {stored} were stored")
+    earliest = min(listings, default=None)
+    gap = None
+    if listing and earliest and _missed_listings(earliest, listing, arxiv.holidays):
+        gap = (earliest, listing)
+    if pending:
+        gap = (min(pending[0], gap[0]), max(pending[1], gap[1])) if gap else pending
+    if gap:
+        _repair_gap(store, arxiv, client, categories, *gap, report)
     if not papers or (last_listing and listing and listing <= last_listing):
         report.nothing_new_since = last_listing or listing
         report.next_due = next_announcement(now, arxiv.holidays)
@@ -186,15 +196,34 @@ def _repair_gap(
     until: date,
     report: HarvestReport,
 ) -> None:
-    """Listings were missed between two runs: fetch them through OAI-PMH."""
+    """Listings were missed between two runs: fetch them through OAI-PMH. Until that succeeds
+    the gap stays pending in the store, and every later run tries it again."""
+    store.save_harvest_state(HarvestState(_GAP, since, None, until.isoformat()))
+    try:
+        for set_spec in dict.fromkeys(oai_set(c) for c in categories):
+            source = OaiSource(
+                client, set_spec=set_spec, since=since, until=until, base_url=arxiv.oai_url
+            )
+            harvest_batches(store, source, f"repair:{set_spec}", report, categories)
+    except ArxivUnreachableError as error:
+        stored = f"the {report.listing} listing is stored; " if report.listing else ""
+        report.unreachable = (
+            f"the listings missed between {since} and {until} could not be repaired through "
+            f"OAI-PMH ({error}); {stored}the next run repairs them"
+        )
+        return
+    store.save_harvest_state(HarvestState(_GAP))
     report.warnings.append(
         f"listings between {since} and {until} were missed; repaired through OAI-PMH"
     )
-    for set_spec in dict.fromkeys(oai_set(c) for c in categories):
-        source = OaiSource(
-            client, set_spec=set_spec, since=since, until=until, base_url=arxiv.oai_url
-        )
-        harvest_batches(store, source, f"repair:{set_spec}", report, categories)
+
+
+def _pending_gap(store: Store) -> tuple[date, date] | None:
+    """The missed listings of a repair that has not succeeded yet."""
+    state = store.harvest_state(_GAP)
+    if state is None or state.last_listing is None or not state.checkpoint:
+        return None
+    return state.last_listing, date.fromisoformat(state.checkpoint)
 
 
 def _daily_oai(
