@@ -3,7 +3,9 @@
 By default it answers like a well-behaved model: a Chinese write-up as JSON, built from the
 abstract it was sent (keeping its math and numbers), in the response shape OpenAI documents
 (``choices[0].message.content``, ``usage``). Tests queue faults for the next requests: HTTP
-errors with headers, garbage, JSON of the wrong shape, English text, a slow answer.
+errors with headers, garbage, JSON of the wrong shape, English text, a slow answer, and a
+connection dropped in the middle of the body or a body sent in drips (a reply with the
+``DROP_AFTER`` or ``DRIP`` header).
 """
 
 from __future__ import annotations
@@ -21,6 +23,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 Reply = tuple[int, dict[str, str], bytes]
+# A reply header the server does not send: it sends the full Content-Length, then only this
+# many bytes of the body, and closes the connection.
+DROP_AFTER = "X-Fake-Drop-After"
+# Likewise: send the body 64 bytes at a time, this many seconds apart (a server that drips).
+DRIP = "X-Fake-Drip"
 
 
 @dataclass
@@ -134,6 +141,9 @@ def fake_llm() -> Iterator[FakeLLM]:
             if self.path != "/v1/chat/completions":
                 reply = error(404, f"no route {self.path}")
             status, headers, payload = reply(body)
+            headers = dict(headers)
+            drop_after = headers.pop(DROP_AFTER, None)
+            drip = float(headers.pop(DRIP, 0))
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))
@@ -142,7 +152,16 @@ def fake_llm() -> Iterator[FakeLLM]:
             self.end_headers()
             # The client may have given up waiting (a timeout test).
             with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                self.wfile.write(payload)
+                if drip:
+                    for start in range(0, len(payload), 64):
+                        self.wfile.write(payload[start : start + 64])
+                        self.wfile.flush()
+                        time.sleep(drip)
+                elif drop_after is None:
+                    self.wfile.write(payload)
+                else:
+                    self.wfile.write(payload[: int(drop_after)])
+                    self.close_connection = True
 
         def log_message(self, format: str, *args: Any) -> None:
             return None

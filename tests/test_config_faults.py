@@ -67,3 +67,19 @@ def test_a_bad_topic_is_reported_once_without_a_false_missing_topics(tmp_path: P
     err = refused(tmp_path, '[[topics]]\nname = "A"\nslug = "A B"\nquery = "x"\n')
     assert "topics[0] (A): slug 'A B' must be lowercase" in err
     assert "add at least one [[topics]] table" not in err
+
+
+@pytest.mark.parametrize("command", ["build", "doctor"])
+def test_a_key_pasted_as_the_variable_name_is_refused_and_never_shown(
+    tmp_path: Path, command: str
+) -> None:
+    key = "sk_live_PLANTED0123456789abcdefghijklmn"  # a valid variable name, but a key
+    path = tmp_path / "papertide.toml"
+    path.write_text(
+        f'[llm]\nbackend = "openai"\nmodel = "m"\napi_key_env = "{key}"\n' + TOPIC,
+        encoding="utf-8",
+    )
+    code, out, err = papertide(path, command)
+    assert code == 1
+    assert "llm.api_key_env: must be the NAME of an environment variable" in out + err
+    assert "PLANTED" not in out + err

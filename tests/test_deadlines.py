@@ -55,7 +55,7 @@ def test_a_request_ends_within_its_budget_however_the_server_stalls(
 def test_an_answer_larger_than_the_cap_is_refused(server: ReplayServer) -> None:
     server.add("/rss/cs.CV", Reply(FEED + b" " * 70_000), repeat=True)
     polite = PoliteClient(delay=0.05, floor=0.05, max_bytes=65_536, max_wait=0.5)
-    with pytest.raises(ArxivUnreachableError, match="the answer is larger than 0 MiB"):
+    with pytest.raises(ArxivUnreachableError, match="the answer is larger than 0.062 MiB"):
         polite.get(f"{server.url}/rss/cs.CV")
 
 

@@ -23,6 +23,7 @@ from pydantic import (
 
 from papertide.errors import ConfigError, PapertideError
 from papertide.records import Topic, split_arxiv_id
+from papertide.secrets import looks_like_key
 
 DEFAULT_CONFIG = "papertide.toml"
 CONFIG_ENV = "PAPERTIDE_CONFIG"
@@ -48,6 +49,20 @@ def _check_http_url(value: str) -> str:
 
 
 HttpUrl = Annotated[str, AfterValidator(_check_http_url)]  # an endpoint, without a final "/"
+
+
+def _check_variable_name(value: str) -> str:
+    # The value is never repeated in the message: it may be a key pasted by mistake.
+    if value and (looks_like_key(value) or not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", value)):
+        raise ValueError(
+            "must be the NAME of an environment variable holding the secret (such as"
+            " 'OPENAI_API_KEY'), never the secret itself; what is there looks like a key or is"
+            " no variable name (not shown here)"
+        )
+    return value
+
+
+VariableName = Annotated[str, AfterValidator(_check_variable_name)]
 
 
 def slugify(name: str) -> str:
@@ -169,7 +184,7 @@ class EmailConfig(_Section):
     port: int = Field(default=587, ge=1, le=65535)
     security: Literal["starttls", "ssl", "none"] = "starttls"
     user: str = ""
-    password_env: str = "PAPERTIDE_SMTP_PASSWORD"
+    password_env: VariableName = "PAPERTIDE_SMTP_PASSWORD"
     sender: str = Field(min_length=3)
     recipients: tuple[EmailRecipient, ...] = Field(min_length=1)
 
@@ -194,7 +209,7 @@ class EmailConfig(_Section):
 class ZoteroConfig(_Section):
     library_id: str = ""
     library_type: Literal["user", "group"] = "user"
-    api_key_env: str = "ZOTERO_API_KEY"
+    api_key_env: VariableName = "ZOTERO_API_KEY"
     api_url: str = "https://api.zotero.org"
 
 
@@ -249,7 +264,7 @@ class StoreConfig(_Section):
     # A PostgreSQL store shared by a lab: postgresql://user@host[:port]/database; its
     # password comes from the environment variable `password_env` (or libpq's ~/.pgpass).
     url: str = ""
-    password_env: str = "PAPERTIDE_STORE_PASSWORD"
+    password_env: VariableName = "PAPERTIDE_STORE_PASSWORD"
 
     @field_validator("url")
     @classmethod
@@ -272,7 +287,7 @@ class LLMConfig(_Section):
     backend: Literal["auto", "none", "openai", "local"] = "auto"
     base_url: HttpUrl = "https://api.openai.com/v1"
     model: str = ""
-    api_key_env: str = "OPENAI_API_KEY"
+    api_key_env: VariableName = "OPENAI_API_KEY"
     timeout: float = Field(default=120.0, gt=0)
     temperature: float = Field(default=0.2, ge=0.0, le=2.0)
     max_tokens: int = Field(default=2048, ge=256)
@@ -284,15 +299,6 @@ class LLMConfig(_Section):
     context_size: int = Field(default=4096, ge=1024)
     threads: int = Field(default=0, ge=0)
 
-    @field_validator("api_key_env")
-    @classmethod
-    def _check_key_env(cls, value: str) -> str:
-        if value and not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", value):
-            raise ValueError(
-                "must be the NAME of an environment variable holding the key (such as"
-                " 'OPENAI_API_KEY'), never the key itself"
-            )
-        return value
 
     @model_validator(mode="after")
     def _needs_model(self) -> LLMConfig:

@@ -27,13 +27,13 @@ from email.utils import parsedate_to_datetime
 from papertide import __version__
 from papertide.errors import ArxivUnreachableError
 from papertide.fetch.limits import MAX_DOCUMENT_BYTES
+from papertide.http_body import BodyError, read_body
 
 POLITE_DELAY = 3.0  # seconds between requests that arXiv asks of every client
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # No DNS or no route at all: most likely offline, so one retry and then a clear message.
 _OFFLINE = ("name resolution failed", "network unreachable")
 _OFFLINE_ERRNOS = frozenset({errno.ENETUNREACH, errno.EHOSTUNREACH})
-_CHUNK = 64 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,17 +150,16 @@ class PoliteClient:
         seconds of wall-clock time."""
         self.sent += 1
         request = urllib.request.Request(url, headers=self.headers)
-        deadline = self.clock() + limit
+        started = self.clock()
         try:
             with self._opener.open(request, timeout=limit) as answer:
-                body = self._body(answer, deadline, limit)
-                if isinstance(body, str):
-                    return body
+                body = read_body(answer, started, limit, self.max_bytes, self.clock)
                 return Response(url, answer.status, body, dict(answer.headers))
+        except BodyError as error:
+            return str(error)
         except urllib.error.HTTPError as error:
-            return Response(
-                url, error.code, self._error_body(error, deadline, limit), dict(error.headers or {})
-            )
+            body = self._error_body(error, started, limit)
+            return Response(url, error.code, body, dict(error.headers or {}))
         except urllib.error.URLError as error:
             reason = error.reason
             if isinstance(reason, socket.gaierror):
@@ -173,48 +172,14 @@ class PoliteClient:
         except (OSError, http.client.HTTPException) as error:
             return f"connection failed: {type(error).__name__} {error}".strip()
 
-    def _error_body(self, error: urllib.error.HTTPError, deadline: float, limit: float) -> bytes:
+    def _error_body(self, error: urllib.error.HTTPError, started: float, limit: float) -> bytes:
         """What an error answer (HTTP 4xx/5xx) said, within the same deadline; b"" if nothing."""
         if not isinstance(error.fp, http.client.HTTPResponse):
             return b""
         try:
-            body = self._body(error.fp, deadline, limit)
-        except (OSError, http.client.HTTPException):
+            return read_body(error.fp, started, limit, self.max_bytes, self.clock)
+        except (BodyError, OSError, http.client.HTTPException):
             return b""
-        return body if isinstance(body, bytes) else b""
-
-    def _body(self, answer: http.client.HTTPResponse, deadline: float, limit: float) -> bytes | str:
-        """The body, read in chunks until ``deadline``; a description when it cannot be had."""
-        chunks: list[bytes] = []
-        size = 0
-        late = f"no complete answer within {_seconds(limit)} s"
-        while True:
-            remaining = deadline - self.clock()
-            if remaining <= 0:
-                return f"{late} ({size:,} bytes arrived)"
-            _limit_next_read(answer, remaining)
-            try:
-                chunk = answer.read1(_CHUNK)
-            except TimeoutError:
-                return f"{late} ({size:,} bytes arrived)"
-            if not chunk:
-                return b"".join(chunks)
-            size += len(chunk)
-            if size > self.max_bytes:
-                return f"the answer is larger than {self.max_bytes / 2**20:,.0f} MiB"
-            chunks.append(chunk)
-
-
-def _seconds(value: float) -> str:
-    return f"{round(value, 1):g}"
-
-
-def _limit_next_read(answer: http.client.HTTPResponse, seconds: float) -> None:
-    """Make the next socket read wait at most ``seconds``: the socket's own timeout bounds
-    each read, not the whole answer, so a server that drips bytes would never time out."""
-    sock = getattr(getattr(answer.fp, "raw", None), "_sock", None)
-    if isinstance(sock, socket.socket):
-        sock.settimeout(max(seconds, 0.01))
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -229,3 +194,7 @@ def _retry_after(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, moment.timestamp() - time.time())
+
+
+def _seconds(value: float) -> str:
+    return f"{round(value, 1):g}"

@@ -4,11 +4,15 @@ GLM, Moonshot, Ollama, vLLM, a llama.cpp server.
 Plain urllib: one POST to ``{base_url}/chat/completions`` per call, JSON-schema constrained
 output (falling back to ``json_object`` and then to plain text when the endpoint refuses the
 ``response_format``), retries with backoff on 429/5xx/timeouts honouring ``Retry-After``. The
-API key is read from the environment variable the config names and never logged or stored.
+API key is read from the environment variable the config names and never logged or stored;
+an endpoint's error text is shown only with anything key-like removed. Each attempt ends within
+``timeout`` seconds of wall-clock time however the endpoint drips its answer; one cut off
+mid-way is retried like a timeout, one larger than ``MAX_BODY_BYTES`` is a failed write-up.
 """
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import random
@@ -21,9 +25,12 @@ from typing import Any
 
 from papertide.config import LLMConfig
 from papertide.errors import LLMError, WriteupFailedError
+from papertide.http_body import BodyError, BodyTooLargeError, read_body
 from papertide.llm import Completion, Message, Probe
+from papertide.secrets import redact
 
 MAX_RETRY_AFTER = 120.0  # seconds: a longer Retry-After is treated as "unavailable now"
+MAX_BODY_BYTES = 1024 * 1024  # the JSON of one answer (the answer itself: validate.py's cap)
 _FORMATS = ("json_schema", "json_object", "none")
 
 
@@ -129,22 +136,27 @@ class OpenAIBackend:
         request = urllib.request.Request(
             self.url, data=json.dumps(payload).encode(), headers=self._headers(), method="POST"
         )
+        started = time.monotonic()
         try:
             with urllib.request.urlopen(request, timeout=self.config.timeout) as response:
-                raw = response.read()
+                raw = read_body(response, started, self.config.timeout, MAX_BODY_BYTES)
         except urllib.error.HTTPError as exc:
             self._raise_for(exc, payload)
+        except BodyTooLargeError as exc:
+            raise WriteupFailedError(f"LLM endpoint {self.url}: {exc}") from None
+        except BodyError as exc:
+            raise _Retry(str(exc), None) from None
         except TimeoutError:
             raise _Retry(f"no answer within {self.config.timeout:g} s", None) from None
         except urllib.error.URLError as exc:
             if isinstance(exc.reason, TimeoutError):
                 raise _Retry(f"no answer within {self.config.timeout:g} s", None) from None
             raise _Retry(f"cannot connect: {exc.reason}", None) from None
-        except (ConnectionError, OSError) as exc:
+        except (ConnectionError, OSError, http.client.HTTPException) as exc:
             raise _Retry(f"connection failed: {type(exc).__name__}", None) from None
         try:
             data = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
             raise WriteupFailedError(
                 f"LLM endpoint {self.url} answered with something that is not JSON"
             ) from None
@@ -153,9 +165,7 @@ class OpenAIBackend:
         return data
 
     def _raise_for(self, exc: urllib.error.HTTPError, payload: dict[str, Any]) -> None:
-        detail = _error_message(exc)
-        if self._key:
-            detail = detail.replace(self._key, "***")
+        detail = redact(_error_message(exc), self._key)
         status = exc.code
         if status == 429 or status >= 500:
             raise _Retry(f"HTTP {status}{': ' + detail if detail else ''}", _retry_after(exc))
@@ -207,8 +217,8 @@ def _retry_after(exc: urllib.error.HTTPError) -> float | None:
 
 def _error_message(exc: urllib.error.HTTPError) -> str:
     try:
-        data = json.loads(exc.read() or b"{}")
-    except (json.JSONDecodeError, UnicodeDecodeError, OSError):
+        data = json.loads(exc.read(64 * 1024) or b"{}")
+    except (json.JSONDecodeError, UnicodeDecodeError, OSError, http.client.HTTPException):
         return ""
     error = data.get("error") if isinstance(data, dict) else None
     message = error.get("message") if isinstance(error, dict) else error
@@ -221,9 +231,18 @@ def _completion(body: dict[str, Any]) -> Completion:
         text = choice["message"]["content"] or ""
     except (KeyError, IndexError, TypeError):
         raise WriteupFailedError("the LLM endpoint's answer has no choices[0].message") from None
-    usage = body.get("usage") or {}
+    usage = body.get("usage")
     return Completion(
         text=str(text),
-        prompt_tokens=int(usage.get("prompt_tokens") or 0),
-        completion_tokens=int(usage.get("completion_tokens") or 0),
+        prompt_tokens=_tokens(usage, "prompt_tokens"),
+        completion_tokens=_tokens(usage, "completion_tokens"),
     )
+
+
+def _tokens(usage: object, key: str) -> int:
+    """A token count of the answer's ``usage``; 0 when the endpoint sends none, or nonsense
+    (a string, a list, a negative or fractional number): the count is for the summary only."""
+    value = usage.get(key) if isinstance(usage, dict) else None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        return 0
+    return value
