@@ -151,7 +151,7 @@ def test_status_shows_three_runs_with_their_counts_and_the_failure(tmp_path: Pat
     assert "failed" in rows[1] and "ok" in rows[0] and "ok" in rows[2]
     first = rows[2].split("│")
     assert first[5].strip() == "2" and first[6].strip() == "2" and first[8].strip() == "1"
-    assert "3 runs (1 failed), 4 fetched, 2 new, 1 selected" in out
+    assert "3 runs (1 failed or interrupted, 0 with arXiv unreachable), 4 fetched, 2 new" in out
 
     log = tmp_path / "state" / "logs" / "runs.jsonl"
     runs = [json.loads(line) for line in log.read_text().splitlines()]

@@ -83,6 +83,8 @@ class RunSummary:
     def line(self) -> str:
         c = self.counts
         told = f"{self.harvest.line()}\n" if self.harvest else ""
+        if self.harvest and self.harvest.unreachable and self.site.written + self.site.unchanged:
+            told = f"{self.harvest.line()}; the site was built from the store\n"
         return (
             told
             + (
@@ -269,10 +271,13 @@ def run(
             "pages_written": site.written,
         }
         log.llm = asdict(usage) if usage else None
-        log.write(log_path(config.store_path), "ok")
+        unreachable = report.unreachable if report else None
+        outcome = "unreachable" if unreachable else "ok"
+        log.write(log_path(config.store_path), outcome, unreachable)
         store.finish_run(
             run_id,
-            "ok",
+            outcome,
+            error=unreachable,
             fetched=fetched,
             new=counts.new,
             revised=counts.revised,

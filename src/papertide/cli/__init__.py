@@ -41,8 +41,10 @@ def main(ctx: click.Context, config_file: Path | None) -> None:
     \b
     Exit codes: 0 success; 1 a papertide error (bad config or input file,
     store in use, ...), explained in one line on stderr; 2 a usage error;
-    3 arXiv unreachable: nothing new fetched, the site built from the store;
-    4 arXiv announced nothing since the last run (a weekend or holiday).
+    3 arXiv unreachable or unusable: what came is stored, the site built
+    from the store, the next run fetches the rest; 4 arXiv announced
+    nothing since the last run (a weekend or holiday). The README's
+    outcome table says which run record goes with each.
     """
     ctx.obj = config_file
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,7 +12,7 @@ from rich.table import Table
 
 from papertide.cli.console import config_file, load, reports_errors, stderr, stdout
 from papertide.doctor import run_checks
-from papertide.errors import PapertideError
+from papertide.errors import LockedError, PapertideError
 from papertide.figures.cache import prune_cache
 from papertide.runlog import log_path
 from papertide.serve import make_server
@@ -74,6 +75,10 @@ def status(ctx: click.Context, limit: int) -> None:
         return
     with open_store(config) as store:
         location = store.location
+        with contextlib.suppress(LockedError):  # no run is alive: any "running" one is not
+            store.lock()
+            store.mark_interrupted()
+            store.unlock()
         runs = store.recent_runs(limit)
         selected = store.count_selected()
         total = store.count_papers()
@@ -113,7 +118,8 @@ def status(ctx: click.Context, limit: int) -> None:
             stdout.print(f"run {run_id} {u.line()}")
     cost = f", cost {month.llm_cost:.4f}" if month.llm_cost is not None else ""
     stdout.print(
-        f"{month.month}: {month.runs} runs ({month.failed} failed), {month.fetched} fetched,"
+        f"{month.month}: {month.runs} runs ({month.failed} failed or interrupted,"
+        f" {month.unreachable} with arXiv unreachable), {month.fetched} fetched,"
         f" {month.new} new, {month.selected} selected, {month.pages_written} pages written,"
         f" {month.writeups} write-ups; {month.llm_calls} LLM calls, {month.llm_tokens}"
         f" tokens{cost}"

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from papertide.config import ArxivConfig, Config
-from papertide.errors import ArxivUnreachableError
+from papertide.errors import ArxivUnreachableError, MalformedInputError
 from papertide.fetch.calendar import (
     describe,
     last_announcement,
@@ -70,7 +70,7 @@ class HarvestReport:
 
     def line(self) -> str:
         if self.unreachable:
-            return f"{self.unreachable}; the site was built from the store"
+            return self.unreachable
         if self.next_due is not None and not (self.counts.new or self.counts.revised):
             since = f" since the {self.nothing_new_since} listing" if self.nothing_new_since else ""
             return (
@@ -116,10 +116,18 @@ def daily_harvest(
             _daily_oai(store, arxiv, client, categories, now, report)
         else:
             _daily_rss(store, arxiv, client, categories, now, report)
-    except ArxivUnreachableError as error:
-        report.unreachable = str(error)
+    except (ArxivUnreachableError, MalformedInputError) as error:
+        report.unreachable = _unusable(error)
     report.requests = client.sent - sent_before
     return report
+
+
+def _unusable(error: ArxivUnreachableError | MalformedInputError) -> str:
+    """What the run says when arXiv did not answer, or kept answering something unusable (a
+    maintenance page, a truncated feed): either way nothing new, try again later (exit 3)."""
+    if isinstance(error, ArxivUnreachableError):
+        return str(error)
+    return f"arXiv is not answering usably: {error}"
 
 
 def _daily_rss(
@@ -205,11 +213,11 @@ def _repair_gap(
                 client, set_spec=set_spec, since=since, until=until, base_url=arxiv.oai_url
             )
             harvest_batches(store, source, f"repair:{set_spec}", report, categories)
-    except ArxivUnreachableError as error:
+    except (ArxivUnreachableError, MalformedInputError) as error:
         stored = f"the {report.listing} listing is stored; " if report.listing else ""
         report.unreachable = (
             f"the listings missed between {since} and {until} could not be repaired through "
-            f"OAI-PMH ({error}); {stored}the next run repairs them"
+            f"OAI-PMH ({_unusable(error)}); {stored}the next run repairs them"
         )
         return
     store.save_harvest_state(HarvestState(_GAP))
@@ -308,7 +316,7 @@ def backfill(
                 base_url=config.arxiv.oai_url,
             )
             harvest_batches(store, source, key, report, categories, since, now)
-    except ArxivUnreachableError as error:
-        report.unreachable = str(error)
+    except (ArxivUnreachableError, MalformedInputError) as error:
+        report.unreachable = _unusable(error)
     report.requests = client.sent - sent_before
     return report

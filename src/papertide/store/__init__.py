@@ -62,6 +62,9 @@ class UpsertCounts:
         )
 
 
+INTERRUPTED = "killed or crashed before it finished"
+
+
 @dataclass(frozen=True, slots=True)
 class HarvestState:
     key: str
@@ -118,7 +121,7 @@ class MonthTotals:
 
     month: str  # YYYY-MM
     runs: int
-    failed: int
+    failed: int  # failed, or interrupted (killed, crashed)
     fetched: int
     new: int
     selected: int
@@ -127,6 +130,7 @@ class MonthTotals:
     llm_calls: int
     llm_tokens: int
     llm_cost: float | None
+    unreachable: int = 0  # runs that could not reach arXiv (exit 3)
 
 
 @dataclass(frozen=True, slots=True)
@@ -942,6 +946,8 @@ class Store:
     # --- runs -----------------------------------------------------------------
 
     def start_run(self, command: str, source: str) -> int:
+        """Record a run as running; the caller holds the lock (see ``mark_interrupted``)."""
+        self.mark_interrupted()
         with self.transaction() as db:
             rows = db.execute(
                 "INSERT INTO runs (command, source, started_at, status)"
@@ -958,6 +964,18 @@ class Store:
                 (status, _now(), error, *counts.values(), run_id),
             )
 
+    def mark_interrupted(self) -> int:
+        """Record as interrupted every run still marked running: only a caller holding the
+        store's lock may ask, and while it does no run is alive (a live run holds the lock),
+        so those were killed or crashed. Returns how many."""
+        with self.transaction() as db:
+            rows = db.execute(
+                "UPDATE runs SET status = 'interrupted', error = ? WHERE status = 'running'"
+                " RETURNING id",
+                (INTERRUPTED,),
+            ).fetchall()
+        return len(rows)
+
     def recent_runs(self, limit: int = 10) -> list[RunRecord]:
         rows = self.db.execute(
             "SELECT id, command, source, started_at, finished_at, status, fetched, new, revised,"
@@ -969,12 +987,14 @@ class Store:
     def month_totals(self, month: str) -> MonthTotals:
         """Totals of the runs started in ``month`` (``YYYY-MM``)."""
         row = self.db.execute(
-            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0),"
+            "SELECT COUNT(*),"
+            " COALESCE(SUM(CASE WHEN status IN ('failed', 'interrupted') THEN 1 ELSE 0 END), 0),"
             " COALESCE(SUM(fetched), 0),"
             " COALESCE(SUM(new), 0), COALESCE(SUM(selected), 0),"
             " COALESCE(SUM(pages_written), 0), COALESCE(SUM(writeups_written), 0),"
             " COALESCE(SUM(llm_calls), 0),"
-            " COALESCE(SUM(llm_prompt_tokens + llm_completion_tokens), 0), SUM(llm_cost)"
+            " COALESCE(SUM(llm_prompt_tokens + llm_completion_tokens), 0), SUM(llm_cost),"
+            " COALESCE(SUM(CASE WHEN status = 'unreachable' THEN 1 ELSE 0 END), 0)"
             " FROM runs WHERE substr(started_at, 1, 7) = ?",
             (month,),
         ).fetchone()
