@@ -30,7 +30,6 @@ categories = ["cs.CV"]
 rss_url = "{url}/rss"
 oai_url = "{url}/oai"
 max_wait = 1
-timeout = 2
 {extra}
 [[topics]]
 name = "Splats"
