@@ -154,3 +154,24 @@ def test_papers_piped_on_standard_input_are_read_once(tmp_path: Path, name: str)
     assert result.returncode == 0, result.stderr.decode()
     assert "imported 1 papers (1 new" in result.stdout.decode()
     assert stored(tmp_path) == 1
+
+
+def test_front_matter_stays_valid_yaml_for_a_store_written_before_import_stripped(
+    tmp_path: Path,
+) -> None:
+    from datetime import date
+
+    from papertide.records import Paper
+    from papertide.store import Store
+
+    old = Paper("2606.00009", 1, "Gaussian\u009f splatting\u0085 old", ("A\u009f B",),
+                "gaussian splatting", ("cs.CV",), announced=date(2026, 6, 16))  # fmt: skip
+    with Store(tmp_path / "store.db") as store:
+        store.upsert_papers([old])
+    code, _, err = papertide(config(tmp_path), "run", "--from", str(jsonl(tmp_path, GOOD)))
+    assert code == 0, err
+    (post,) = (tmp_path / "hexo").glob("*.md")
+    assert (
+        "Gaussian splatting"
+        in yaml.safe_load(post.read_text("utf-8").split("---\n")[1])["description"]
+    )

@@ -29,6 +29,7 @@ from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Literal
 
+from papertide.fetch.text import strip_controls
 from papertide.publish import views
 from papertide.publish.site import write_if_changed
 from papertide.records import Digest, DigestEntry, Figure
@@ -199,8 +200,9 @@ def _url(url: str) -> str:
 
 
 def _q(text: str) -> str:
-    """A YAML double-quoted scalar (JSON strings are valid YAML)."""
-    return json.dumps(" ".join(text.split()), ensure_ascii=False)
+    """A YAML double-quoted scalar (JSON strings are valid YAML, once the C1 controls that YAML
+    refuses and JSON keeps are gone: import strips them, a store written before may hold them)."""
+    return json.dumps(strip_controls(" ".join(text.split())), ensure_ascii=False)
 
 
 def _copy_if_changed(src: Path, dest: Path) -> bool:
