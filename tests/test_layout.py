@@ -16,7 +16,7 @@ PACKAGE = Path(papertide.__file__).parent
 LAYERS: tuple[frozenset[str], ...] = tuple(
     frozenset(names.split())
     for names in (
-        "__init__ errors records",
+        "__init__ errors records secrets http_body",
         "config",
         "store runlog",
         "llm",
