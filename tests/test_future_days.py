@@ -1,5 +1,6 @@
-"""A day in the future (a date no announcement can have) never holds back the email of the
-days before it, and is not sent: through a real SMTP server on 127.0.0.1 and a real store."""
+"""A day in the future (a date no announcement can have) never holds back the email (or any
+outbox channel) of the days before it, and is not sent: through a real SMTP server on
+127.0.0.1 and a real store."""
 
 from __future__ import annotations
 
@@ -24,8 +25,9 @@ def test_an_emailed_future_day_does_not_block_later_days(
     today = digest(I2I, DAY3, entry("2606.00100", DAY3, "Announced today"))
     with Store(tmp_path / "p.db") as store:
         # What a store written before future dates were refused holds: that day went out.
-        store.queue_email(compose("ada@example.org", FUTURE, [future], "papertide", BASE))
-        store.mark_email("ada@example.org", FUTURE, None)
+        sent = compose("ada@example.org", FUTURE, [future], "papertide", BASE)
+        store.queue_message(sent)
+        store.mark_message(sent.channel, sent.key, None)
         report = deliver(store, config(port), [future, today], "papertide", BASE)
     assert (report.sent, report.failed) == (1, 0)
     assert [m["Subject"].split(" on ")[1][:10] for m in inbox.messages] == [str(DAY3)]
