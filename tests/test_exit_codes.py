@@ -95,7 +95,7 @@ def test_a_backfill_with_arxiv_down_exits_3_and_claims_no_site(
 ) -> None:
     server.add("/oai", Reply(b"", 503), repeat=True)
     cfg = config(tmp_path, server.url)
-    code, out, _ = papertide(cfg, "fetch", "--since", "2026-06-15", "--until", "2026-06-18")
+    code, out, _ = papertide(cfg, "backfill", "--since", "2026-06-15", "--until", "2026-06-18")
     assert code == 3 and "arXiv is unreachable" in out
     assert "site was built" not in out and not (tmp_path / "site").exists()
     assert records(tmp_path)[0][0] == "unreachable"

@@ -225,7 +225,10 @@ def fetch_builds_nothing(src: Path, name: str) -> Outcome:
     with sandbox(src) as box, replay() as server:
         server.add("/oai", Reply(b"", 503), repeat=True)
         box.config(server.url, arxiv="max_wait = 1")
-        result = box.cli("fetch", "--since", "2026-06-15", "--until", "2026-06-18", timeout=60)
+        window = ("--since", "2026-06-15", "--until", "2026-06-18")
+        result = box.cli("backfill", *window, timeout=60)
+        if result.code == 2:  # a papertide before `backfill` was named so
+            result = box.cli("fetch", *window, timeout=60)
         claims = "site was built" in result.out + result.err and not box.site().exists()
         if result.code != 3:
             return Outcome(False, f"exit {result.code}, not 3")
