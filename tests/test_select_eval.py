@@ -78,6 +78,32 @@ def test_eval_relevance_prints_precision_recall_f1_per_topic_and_macro(
     assert "8 papers announced 2026-06-16..2026-06-17" in result.stdout
 
 
+def test_eval_with_feedback_rates_the_first_days_top_papers_and_scores_only_the_later_days(
+    tmp_path: Path, fixtures: Path
+) -> None:
+    (tmp_path / "papertide.toml").write_text(KEYWORD_CONFIG, encoding="utf-8")
+    labels = tmp_path / "labels"
+    write_labels(labels, "i2i", {"2606.90001": 2, "2606.90002": 2, "2606.90008": 1})
+    write_labels(labels, "3dgs", {"2606.90003": 2})
+    result = CliRunner().invoke(
+        main,
+        ["--config", str(tmp_path / "papertide.toml"), "eval", "relevance", "--feedback", "3"]
+        + ["--labels", str(labels), "--input", str(fixtures / "select" / "papers.jsonl")],
+    )
+    assert result.exit_code == 0, result.output
+    # The reader rated the top three of 2026-06-16's four papers for each topic (the page's
+    # paper first); only the four papers of 2026-06-17 are scored.
+    assert "4 papers announced 2026-06-17..2026-06-17, after ratings of 2026-06-16" in (
+        " ".join(result.stdout.split())
+    )
+    rows = {line.split("│")[1].strip(): line for line in result.stdout.splitlines() if "│" in line}
+    i2i = [c.strip() for c in rows["i2i"].split("│")[2:-1]]
+    # i2i: 90001 and 90002 rated relevant (labels 2), 90003 not; on 06-17 it selects
+    # machine translation (label 0) and style transfer (label 1), and no core paper is left.
+    assert i2i[:6] == ["0.50", "0.00", "0.00", "2", "0", "2/1"]
+    assert [c.strip() for c in rows["3dgs"].split("│")[7:8]] == ["1/2"]
+
+
 def test_eval_relevance_names_a_bad_label_line(tmp_path: Path, fixtures: Path) -> None:
     (tmp_path / "papertide.toml").write_text(KEYWORD_CONFIG, encoding="utf-8")
     labels = tmp_path / "labels"

@@ -109,7 +109,7 @@ def test_on_topic_papers_are_selected_without_keywords_and_say_why(
     assert not i2i & {"2606.90003", "2606.90004", "2606.90005", "2606.90006", "2606.90007"}
     _, score, reason = made[("2606.90001", "i2i")]
     assert 0 < score <= 1
-    assert "similar to the topic" in reason and "nearest example: 2606.90008" in reason
+    assert "close to the topic" in reason and "nearest example: 2606.90008" in reason
     assert made[("2606.90005", "i2i")][2] == "excluded: title matches 'machine translation'"
     selected_3dgs = {a for (a, t), (s, _, _) in made.items() if t == "3dgs" and s}
     assert selected_3dgs == {"2606.90003"}

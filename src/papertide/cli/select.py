@@ -140,6 +140,15 @@ def eval_group() -> None:
     type=click.Choice(["keyword"]),
     help="Also print the keyword-only figures beside papertide's.",
 )
+@click.option(
+    "--feedback",
+    type=click.IntRange(min=0),
+    default=0,
+    metavar="N",
+    help="A simulated reader first rates N papers per topic on the earliest labelled days "
+    "(the top of each day's page, 10 a day; relevant = labelled 1 or 2); only the later days "
+    "are scored, with and without the ratings.",
+)
 @config_option
 @click.pass_context
 @reports_errors
@@ -148,6 +157,7 @@ def relevance(
     labels_dir: Path,
     inputs: tuple[Path, ...],
     baseline: str | None,
+    feedback: int,
     local_config: Path | None,
 ) -> None:
     """Precision, recall and F1 of topic selection per labelled topic, and their macro average.
@@ -157,15 +167,16 @@ def relevance(
     counts labels 1 and 2 as correct; recall is over the label-2 papers.
 
     \b
-    Example:
+    Examples:
       papertide eval relevance --labels labels/dev --input papers.jsonl --baseline keyword
+      papertide eval relevance --labels labels/dev --input papers.jsonl --feedback 30
     """
     config = load(ctx, local_config)
     labels = read_labels(labels_dir)
     papers = _papers(config, inputs)
     result = _with_progress(
         len(papers),
-        lambda tick: evaluate(config, labels, papers, baseline is not None, note, tick),
+        lambda tick: evaluate(config, labels, papers, baseline is not None, note, tick, feedback),
     )
     assert isinstance(result, Evaluation)
     _print_evaluation(result, baseline is not None)
@@ -181,19 +192,30 @@ def _print_evaluation(result: Evaluation, baseline: bool) -> None:
     if not result.topics:
         raise InputError("no configured topic has a label file; label files are <slug>.jsonl")
     days = f"{result.days[0]}..{result.days[-1]}" if result.days else "no days"
-    table = Table(title=f"Relevance on {result.papers} papers announced {days}")
+    title = f"Relevance on {result.papers} papers announced {days}"
+    rated = bool(result.rating_days)
+    if rated:
+        first, last = result.rating_days[0], result.rating_days[-1]
+        title += f", after ratings of {first}..{last}"
+    table = Table(title=title)
     table.add_column("topic")
     for head in ("P", "R", "F1", "selected", "core"):
         table.add_column(head, justify="right")
+    if rated:
+        for head in ("rated +/-", "unrated P", "unrated R", "unrated F1"):
+            table.add_column(head, justify="right")
     if baseline:
         for head in ("keyword P", "keyword R", "keyword F1"):
             table.add_column(head, justify="right")
     for t in result.topics:
         row = [t.slug, *_cells(t.scores), str(t.scores.selected), str(t.scores.core)]
+        if rated:
+            row += [f"{t.rated[0]}/{t.rated[1]}", *_cells(t.unrated)]
         table.add_row(*(row + (_cells(t.baseline) if baseline else [])))
-    macro = result.macro()
-    row = ["macro", *_cells(macro), "", ""]
-    table.add_row(*(row + (_cells(result.macro(baseline=True)) if baseline else [])))
+    row = ["macro", *_cells(result.macro()), "", ""]
+    if rated:
+        row += ["", *_cells(result.macro("unrated"))]
+    table.add_row(*(row + (_cells(result.macro("baseline")) if baseline else [])))
     stdout.print(table)
     for slug in result.missing:
         note(f"labels for {slug!r} were not used: no topic in the config has that slug")

@@ -16,19 +16,30 @@ from papertide.errors import LLMError, WriteupFailedError
 from papertide.llm import Completion, Message, Probe
 from papertide.llm import model as default_model
 
-# Longest summary and takeaway the grammar allows, in characters (the translation is bounded
-# by max_tokens). Not sent to API endpoints: strict JSON-schema modes reject maxLength.
-SUMMARY_MAX_CHARS = 600
-TAKEAWAY_MAX_CHARS = 200
+# Longest strings the grammar allows, in characters, by property name: small models tend to
+# loop, and a bounded string ends. Not sent to API endpoints: strict JSON-schema modes reject
+# maxLength. (The write-up's translation is bounded by max_tokens.)
+MAX_CHARS = {"summary": 600, "takeaways": 200, "why": 200, "title": 200, "abstract": 1000}
 
 
 def bounded(schema: dict[str, Any]) -> dict[str, Any]:
-    """The write-up schema with string lengths bounded, for grammar-constrained decoding."""
-    props = dict(schema["properties"])
-    props["summary"] = {**props["summary"], "maxLength": SUMMARY_MAX_CHARS}
-    items = {**props["takeaways"]["items"], "maxLength": TAKEAWAY_MAX_CHARS}
-    props["takeaways"] = {**props["takeaways"], "items": items}
-    return {**schema, "properties": props}
+    """The schema with the strings named in ``MAX_CHARS`` bounded (in arrays too), at any
+    depth, for grammar-constrained decoding."""
+
+    def bound(node: Any, name: str | None) -> Any:
+        if not isinstance(node, dict):
+            return node
+        out = dict(node)
+        if out.get("type") == "string" and name in MAX_CHARS and "maxLength" not in out:
+            out["maxLength"] = MAX_CHARS[name]
+        if isinstance(out.get("items"), dict):
+            out["items"] = bound(out["items"], name)
+        if isinstance(out.get("properties"), dict):
+            out["properties"] = {k: bound(v, k) for k, v in out["properties"].items()}
+        return out
+
+    result: dict[str, Any] = bound(schema, None)
+    return result
 
 
 def llama_cpp_installed() -> bool:

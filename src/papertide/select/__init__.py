@@ -18,7 +18,7 @@ from papertide.records import Feedback, Match, Paper, Topic
 from papertide.select.query import Document, Query, parse_query
 
 # Bump when the selection logic changes, so stored decisions are made again.
-SELECTOR_VERSION = "semantic-1"
+SELECTOR_VERSION = "semantic-2"
 
 
 def fingerprint(topic: Topic, model: str = "", ratings: Sequence[Feedback] = ()) -> str:

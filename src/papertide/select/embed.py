@@ -29,7 +29,7 @@ class Embedder(Protocol):
 
     name: str
     # How far above its similarity to generic research areas a paper's similarity to a
-    # topic lies when the paper is squarely on the topic (see select.semantic).
+    # topic lies when the paper is squarely on the topic (see select.profile).
     margin: float
 
     def embed_queries(self, texts: Sequence[str]) -> Vectors: ...

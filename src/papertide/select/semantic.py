@@ -1,28 +1,23 @@
-"""The decision rule: keyword evidence and similarity to the topic combined into one score.
+"""The decision for one paper and one topic: rules first, then the topic model's assessment,
+with a reason a person can read.
 
-A topic is represented by vectors (``TopicVectors``): its description embedded as a query,
-and its example papers and example texts embedded as passages (positives), plus the papers
-the user marked as not on the topic (negatives). A paper's vector is compared with all of
-them; the closeness, the topic's keyword query and its exclusions decide a score in [0, 1],
-and the paper is selected when the score reaches the topic's threshold.
-
-Everything here is pure: vectors in, a ``Match`` out, with a reason a person can read.
+A topic's categories and exclusions rule papers out; its keyword query is evidence that
+lowers the closeness a paper needs (``select.profile``); without embeddings the query alone
+decides. Everything here is pure: a paper, its vector and the fitted model in, a ``Match`` out.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
-
-import numpy as np
 
 from papertide.records import Match, Paper, Topic
 from papertide.select.embed import Vectors
+from papertide.select.profile import Assessment, TopicModel
 from papertide.select.query import Document, Query, parse_query
 
 # Generic research areas, embedded as queries. A paper's mean similarity to them is its
 # baseline: some abstracts are close to every description, and what tells a topic's papers
-# apart is how far their similarity to the topic rises above that baseline (the margin).
+# apart is how far their similarity to the topic rises above that baseline.
 ANCHORS = (
     "A research paper in machine learning.",
     "A research paper in computer vision.",
@@ -32,125 +27,35 @@ ANCHORS = (
     "A research paper about data, systems and software.",
 )
 
-# The score: semantic closeness decides most; a keyword match lifts a paper by a fixed
-# amount, so a keyword match alone does not select a paper that reads like something else,
-# and a paper close enough to the topic needs no keyword.
-KEYWORD_WEIGHT = 0.3
-# Within closeness: the description counts most, the nearest example the rest.
-EXAMPLE_SHARE = 0.3
-# A paper closer to a counter-example than to any example loses this share of its score.
-NEGATIVE_PENALTY = 0.5
-
-
-@dataclass(frozen=True, slots=True)
-class TopicVectors:
-    """A topic as vectors: ``description`` (0 or 1 rows, embedded as a query), positives
-    (example papers and texts) and negatives (counter-example papers), each row labelled
-    with the arXiv id or "example text N" it came from."""
-
-    description: Vectors
-    positives: Vectors
-    positive_labels: tuple[str, ...]
-    negatives: Vectors
-    negative_labels: tuple[str, ...]
-
-    def rows(self) -> tuple[list[str], Vectors]:
-        """Flattened for the store: labels prefixed 'description', '+' or '-'."""
-        labels = (
-            ["description"] * len(self.description)
-            + [f"+{label}" for label in self.positive_labels]
-            + [f"-{label}" for label in self.negative_labels]
-        )
-        parts = [self.description, self.positives, self.negatives]
-        return labels, np.concatenate([p for p in parts if len(p)] or [self.description])
-
-    @classmethod
-    def from_rows(cls, labels: list[str], matrix: Vectors) -> TopicVectors:
-        def pick(keep: list[int]) -> Vectors:
-            return matrix[keep] if keep else np.zeros((0, matrix.shape[1]), np.float32)
-
-        desc = [i for i, label in enumerate(labels) if label == "description"]
-        pos = [i for i, label in enumerate(labels) if label.startswith("+")]
-        neg = [i for i, label in enumerate(labels) if label.startswith("-")]
-        return cls(
-            pick(desc),
-            pick(pos),
-            tuple(labels[i][1:] for i in pos),
-            pick(neg),
-            tuple(labels[i][1:] for i in neg),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class Closeness:
-    """How close a paper is to a topic: cosine similarities, and the paper's baseline (its
-    mean similarity to the generic ``ANCHORS``)."""
-
-    baseline: float
-    description: float | None
-    example: float | None
-    example_label: str | None
-    negative: float | None
-    negative_label: str | None
-
-
-def closeness(vectors: TopicVectors, anchors: Vectors, vector: Vectors) -> Closeness:
-    def nearest(matrix: Vectors, labels: tuple[str, ...]) -> tuple[float | None, str | None]:
-        if not len(matrix):
-            return None, None
-        sims = matrix @ vector
-        best = int(np.argmax(sims))
-        return float(sims[best]), labels[best]
-
-    baseline = float(np.mean(anchors @ vector)) if len(anchors) else 0.0
-    desc = float(vectors.description[0] @ vector) if len(vectors.description) else None
-    example, example_label = nearest(vectors.positives, vectors.positive_labels)
-    negative, negative_label = nearest(vectors.negatives, vectors.negative_labels)
-    return Closeness(baseline, desc, example, example_label, negative, negative_label)
-
-
-def combine(keyword: bool, near: Closeness, margin: float) -> float:
-    """The score in [0, 1] of a paper with this keyword evidence and closeness; ``margin``
-    is the embedder's margin over the baseline at which a paper is squarely on a topic."""
-
-    def unit(similarity: float) -> float:
-        return min(1.0, max(0.0, (similarity - near.baseline) / margin))
-
-    parts: list[tuple[float, float]] = []
-    if near.description is not None:
-        parts.append((1.0 - EXAMPLE_SHARE, unit(near.description)))
-    if near.example is not None:
-        parts.append((EXAMPLE_SHARE, unit(near.example)))
-    total = sum(w for w, _ in parts) or 1.0
-    semantic = sum(w * value for w, value in parts) / total
-    score = (1.0 - KEYWORD_WEIGHT) * semantic + (KEYWORD_WEIGHT if keyword else 0.0)
-    if near.negative is not None and near.example is not None and near.negative > near.example:
-        score *= 1.0 - NEGATIVE_PENALTY
-    return float(min(1.0, max(0.0, score)))
-
 
 class SemanticSelector:
     """Decides one topic: categories and exclusions rule papers out, then keyword evidence
-    and closeness to the topic's vectors give the score; the threshold decides."""
+    and the topic model's closeness give the score; the threshold decides."""
 
-    def __init__(
-        self, topic: Topic, vectors: TopicVectors | None, anchors: Vectors, margin: float
-    ) -> None:
+    def __init__(self, topic: Topic, model: TopicModel | None) -> None:
         self.topic = topic
-        self.vectors = vectors
-        self.anchors = anchors
-        self.margin = margin
+        self.model = model
         self.query: Query | None = parse_query(topic.query) if topic.query else None
         self.exclusions = tuple(parse_query(term) for term in topic.exclude)
+
+    def ruled_out(self, paper: Paper, document: Document) -> str | None:
+        """Why the topic's categories or exclusions rule the paper out, if they do."""
+        if self.topic.categories and paper.listed_in(self.topic.categories) is None:
+            return f"not listed in {', '.join(self.topic.categories)}"
+        for exclusion in self.exclusions:
+            hit = exclusion.evaluate(document)
+            if hit is not None:
+                return f"excluded: {hit[0]}"
+        return None
+
+    def keyword(self, document: Document) -> tuple[str, ...] | None:
+        """The keyword query's evidence ("title matches 'x'"), or None when it does not match."""
+        return self.query.evaluate(document) if self.query else None
 
     def needs_vector(self, paper: Paper, document: Document) -> bool:
         """Whether deciding this paper uses its embedding: not when the topic's categories or
         exclusions already rule it out, so such papers are never embedded."""
-        if self.vectors is None:
-            return False
-        if self.topic.categories and paper.listed_in(self.topic.categories) is None:
-            return False
-        return not any(e.evaluate(document) is not None for e in self.exclusions)
+        return self.model is not None and self.ruled_out(paper, document) is None
 
     def decide(self, paper: Paper, document: Document, vector: Vectors | None, day: date) -> Match:
         def match(selected: bool, score: float, reason: str) -> Match:
@@ -164,30 +69,51 @@ class SemanticSelector:
                 reason,
             )
 
-        if self.topic.categories and paper.listed_in(self.topic.categories) is None:
-            return match(False, 0.0, f"not listed in {', '.join(self.topic.categories)}")
-        for exclusion in self.exclusions:
-            hit = exclusion.evaluate(document)
-            if hit is not None:
-                return match(False, 0.0, f"excluded: {hit[0]}")
-        evidence = self.query.evaluate(document) if self.query else None
+        rule = self.ruled_out(paper, document)
+        if rule is not None:
+            return match(False, 0.0, rule)
+        evidence = self.keyword(document)
         reasons = list(evidence[:2]) if evidence else []
-        keyword = evidence is not None
-        in_title = bool(evidence) and any(e.startswith("title") for e in evidence or ())
-        if self.vectors is None or vector is None:
+        if self.model is None or vector is None:
             # Keyword-only selection: the query decides.
             if self.query is None:
                 return match(False, 0.0, "no keyword query and no embeddings")
-            if not keyword:
+            if evidence is None:
                 return match(False, 0.0, "no keyword match")
-            score = 0.5 + (0.25 if in_title else 0.0) + 0.05 * (len(evidence or ()) - 1)
+            in_title = any(e.startswith("title") for e in evidence)
+            score = 0.5 + (0.25 if in_title else 0.0) + 0.05 * (len(evidence) - 1)
             return match(True, min(1.0, score), "; ".join(reasons))
-        near = closeness(self.vectors, self.anchors, vector)
-        score = combine(keyword, near, self.margin)
-        if near.description is not None:
-            reasons.append(f"{near.description:.2f} similar to the topic")
-        if near.example is not None:
-            reasons.append(f"nearest example: {near.example_label} ({near.example:.2f})")
-        if near.negative is not None and near.example is not None and near.negative > near.example:
-            reasons.append(f"closer to counter-example {near.negative_label} ({near.negative:.2f})")
-        return match(score >= self.topic.threshold, score, "; ".join(reasons))
+        seen = self.model.assess(vector, evidence is not None, (paper.arxiv_id, paper.version))
+        selected = seen.score >= self.topic.threshold
+        return match(selected, seen.score, "; ".join(reasons + explain(seen)))
+
+
+def explain(seen: Assessment) -> list[str]:
+    """The reader-facing parts of an assessment, most telling first."""
+    parts = [f"{seen.closeness:.2f} close to the topic"]
+    if seen.percentile is not None:
+        parts[0] += f" (closer than {_share(seen.percentile)} of recent papers)"
+    if seen.classifier is not None and seen.classifier >= 0.5:
+        parts.append(
+            f"topic classifier {seen.classifier:.2f} (selects from {seen.classifier_bar:.2f})"
+        )
+    if seen.liked and (seen.disliked is None or seen.liked[1] >= seen.disliked[1]):
+        parts.append(f"like {seen.liked[0]} that you marked relevant ({seen.liked[1]:.2f})")
+    elif seen.disliked:
+        parts.append(
+            f"like {seen.disliked[0]} that you marked not relevant ({seen.disliked[1]:.2f})"
+        )
+    if seen.nearest:
+        parts.append(f"nearest example: {seen.nearest[0]} ({seen.nearest[1]:.2f})")
+    if seen.counter:
+        parts.append(f"closer to counter-example {seen.counter[0]} ({seen.counter[1]:.2f})")
+    return parts
+
+
+def _share(percentile: float) -> str:
+    if percentile >= 99.5:
+        return f"{min(percentile, 99.9):.1f}%"
+    return f"{percentile:.0f}%"
+
+
+__all__ = ["ANCHORS", "SemanticSelector", "explain"]

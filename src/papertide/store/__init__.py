@@ -815,6 +815,23 @@ class Store:
                 ),
             )
 
+    def recent_embeddings(
+        self, model: str, limit: int
+    ) -> tuple[list[tuple[str, int]], NDArray[np.float32]]:
+        """The vectors of the ``limit`` most recently announced paper versions embedded with
+        this model, newest first, with their (arXiv id, version) keys."""
+        rows = self.db.execute(
+            "SELECT e.arxiv_id, e.version, e.vector FROM embeddings e"
+            " JOIN versions v ON v.arxiv_id = e.arxiv_id AND v.version = e.version"
+            " WHERE e.model = ? ORDER BY v.announced DESC, e.arxiv_id DESC LIMIT ?",
+            (model, limit),
+        ).fetchall()
+        keys = [(a, v) for a, v, _ in rows]
+        if not rows:
+            return keys, np.zeros((0, 0), np.float32)
+        matrix = np.stack([np.frombuffer(b, dtype="<f4") for _, _, b in rows])
+        return keys, matrix.astype(np.float32)
+
     # --- harvest state --------------------------------------------------------
 
     def harvest_state(self, key: str) -> HarvestState | None:

@@ -1,0 +1,118 @@
+"""The topic model on a pool of papers: closeness and keyword evidence, the classifier that
+learns from the pool and from the reader's ratings, and the reasons a reader sees. Vectors are
+built with a known geometry (a crowd of papers on many subjects, a few on the topic, a few on a
+neighbouring subject), so what should happen is plain."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pytest
+
+from papertide.records import Paper, Topic
+from papertide.select.embed import Vectors
+from papertide.select.profile import Rated, Seeds, TopicModel
+from papertide.select.query import Document
+from papertide.select.semantic import SemanticSelector
+
+DIM = 64
+rng = np.random.default_rng(7)
+
+
+def unit(rows: Vectors) -> Vectors:
+    out: Vectors = (rows / np.linalg.norm(rows, axis=-1, keepdims=True)).astype(np.float32)
+    return out
+
+
+GENERIC = unit(rng.normal(size=DIM).astype(np.float32))
+TOPIC = unit(rng.normal(size=DIM).astype(np.float32))
+NEIGHBOUR = unit(rng.normal(size=DIM).astype(np.float32))
+
+
+def papers_near(direction: Vectors, count: int, pull: float) -> Vectors:
+    """Papers that all look alike (the generic direction) and lean towards ``direction``."""
+    noise = rng.normal(size=(count, DIM)).astype(np.float32) * 0.08
+    return unit(GENERIC * 1.0 + direction * pull + noise)
+
+
+CROWD = papers_near(GENERIC, 400, 0.0)
+ON_TOPIC = papers_near(TOPIC, 20, 0.5)
+NEAR = papers_near(NEIGHBOUR, 20, 0.5)
+POOL = np.concatenate([CROWD, ON_TOPIC, NEAR])
+ANCHORS = unit(GENERIC + rng.normal(size=(3, DIM)).astype(np.float32) * 0.1)
+MARGIN = 0.25  # how far above the crowd a paper squarely on a topic lies, in this geometry
+SEEDS = Seeds(
+    unit(GENERIC + TOPIC * 0.6)[None, :],
+    np.zeros((0, DIM), np.float32),
+    (),
+    np.zeros((0, DIM), np.float32),
+    (),
+)
+
+
+def selected(model: TopicModel, vectors: Vectors, keyword: bool = False) -> int:
+    return sum(model.assess(v, keyword).score >= 0.5 for v in vectors)
+
+
+def test_papers_on_the_topic_stand_out_from_the_crowd_without_any_keyword() -> None:
+    model = TopicModel(SEEDS, ANCHORS, POOL, np.zeros(len(POOL), bool), margin=MARGIN)
+    assert selected(model, ON_TOPIC) >= 18
+    assert selected(model, CROWD) <= 4
+    assert selected(model, NEAR) <= 1
+    seen = model.assess(ON_TOPIC[0], False)
+    assert seen.percentile is not None and seen.percentile > 90
+
+
+def test_a_keyword_match_lifts_a_paper_but_does_not_select_one_about_something_else() -> None:
+    model = TopicModel(SEEDS, ANCHORS, POOL, np.zeros(len(POOL), bool), margin=MARGIN)
+    assert model.assess(NEAR[0], True).score > model.assess(NEAR[0], False).score
+    elsewhere = papers_near(-TOPIC, 20, 0.5)  # shares a word with the topic, nothing else
+    assert selected(model, elsewhere, keyword=True) == 0
+
+
+# A topic whose words fit two subjects alike (as "translation" fits images and languages),
+# and whose keyword query matches both: the reader's ratings tell them apart.
+AMBIGUOUS = Seeds(
+    unit(GENERIC + (TOPIC + NEIGHBOUR) * 0.4)[None, :],
+    np.zeros((0, DIM), np.float32),
+    (),
+    np.zeros((0, DIM), np.float32),
+    (),
+)
+BOTH = np.zeros(len(POOL), bool)
+BOTH[400:] = True
+
+
+def test_ratings_teach_the_topic_apart_from_its_neighbour_and_the_reason_names_them() -> None:
+    before = TopicModel(AMBIGUOUS, ANCHORS, POOL, BOTH, margin=MARGIN)
+    assert selected(before, NEAR[5:], keyword=True) >= 10
+    rated = Rated(
+        ON_TOPIC[:3],
+        ("2606.10001", "2606.10002", "2606.10003"),
+        NEAR[:5],
+        tuple(f"2606.2000{i}" for i in range(5)),
+    )
+    after = TopicModel(AMBIGUOUS, ANCHORS, POOL, BOTH, rated, margin=MARGIN)
+    assert selected(after, NEAR[5:], keyword=True) <= 4
+    assert selected(after, ON_TOPIC[3:], keyword=True) >= 15
+    assert selected(after, CROWD) <= 4
+
+    topic = Topic(slug="t", name="T", description="d", query="x")
+    paper = Paper("2606.99999", 1, "x marks it", (), "An abstract.", ("cs.CV",))
+    selector = SemanticSelector(topic, after)
+    document = Document.from_paper(paper)
+    liked = selector.decide(paper, document, ON_TOPIC[9], date(2026, 6, 16))
+    assert liked.selected
+    assert "like 2606.1000" in liked.reason and "that you marked relevant" in liked.reason
+    disliked = selector.decide(paper, document, NEAR[9], date(2026, 6, 16))
+    assert not disliked.selected
+    assert "like 2606.2000" in disliked.reason and "that you marked not relevant" in disliked.reason
+
+
+@pytest.mark.parametrize("size", [0, 8])
+def test_a_pool_too_small_has_no_percentiles_and_no_classifier_but_still_scores(size: int) -> None:
+    model = TopicModel(SEEDS, ANCHORS, POOL[:size], np.zeros(size, bool), margin=MARGIN)
+    seen = model.assess(ON_TOPIC[0], False)
+    assert seen.percentile is None and model.classifier is None
+    assert 0.0 <= seen.score <= 1.0
