@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from clirun import papertide
 from postgres import fresh_database
+from test_store import take_within
 
 from papertide.config import load_config
 from papertide.errors import ConfigError
@@ -89,6 +90,8 @@ def test_a_run_on_a_postgresql_store_and_a_second_run_is_refused(
     finally:
         holder.kill()
         holder.wait()
+    with Store(server_store) as store:  # free again once the server sees the holder gone
+        take_within(store, seconds=30)
     out = ok(config, "run", "--from", str(tmp_path / "day1-2.jsonl"))
     assert "5 fetched (0 new, 0 revised, 5 already stored)" in out
 
