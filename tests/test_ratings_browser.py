@@ -170,29 +170,83 @@ def test_static_site_keeps_ratings_in_the_browser_and_exports_them_for_import(
     assert decisions_made(out) == 0
 
 
+# Two more image-translation papers of the first day: one matching both of the i2i query's
+# phrases (scored above the papers that match one), one matching one.
+MORE_DAY1 = [
+    {
+        "id": "2606.00011",
+        "announced": DAY1,
+        "categories": ["cs.CV"],
+        "title": "Sketch to Photo by Style Transfer",
+        "authors": ["Fay Grant"],
+        "summary": "A style transfer network for image-to-image mapping of sketches to photos.",
+    },
+    {
+        "id": "2606.00012",
+        "announced": DAY1,
+        "categories": ["cs.CV"],
+        "title": "Seasons Changed in Landscape Photographs",
+        "authors": ["Gus Hale"],
+        "summary": "We change summer landscapes into winter ones by image-to-image mapping.",
+    },
+]
+
+
+def listed(browser: Browser) -> list[str]:
+    """The papers of the open topic page, in the order the reader sees them."""
+    return list(
+        browser.js("[...document.querySelectorAll('[data-rating]')].map(e => e.dataset.rating)")
+    )
+
+
+def reason(browser: Browser, paper: str) -> str:
+    return str(
+        browser.js(
+            f"document.querySelector('[data-rating=\"{paper}\"]').closest('article').textContent"
+        )
+    )
+
+
 def test_under_serve_a_click_is_recorded_in_the_store_and_the_topic_rejudged(
     project: Path, served: str, browser: Browser
 ) -> None:
     base = served
+    config = project / "config.toml"
+    more = project / "more.jsonl"
+    more.write_text("".join(json.dumps(p) + "\n" for p in MORE_DAY1), encoding="utf-8")
+    code, _, err = papertide(config, "import", str(more))
+    assert code == 0, err
+    code, _, err = papertide(config, "build")
+    assert code == 0, err
     browser.events.clear()
     browser.open(f"{base}i2i/{DAY1}.html")
+    assert listed(browser) == ["2606.00011", "2606.00001", "2606.00012"]  # by score
     rate(browser, "2606.00001", False)
-    wait_until(
-        browser,
-        "document.querySelector('[data-rating=\"2606.00001\"] .rating-status')"
-        ".textContent === 'Recorded in papertide.'",
-    )
-    assert stored(project, "i2i") == [("2606.00001", False, "serve")]
+    rate(browser, "2606.00012", True)
+    for paper in ("2606.00001", "2606.00012"):
+        wait_until(
+            browser,
+            f"document.querySelector('[data-rating=\"{paper}\"] .rating-status')"
+            ".textContent === 'Recorded in papertide.'",
+        )
+    assert sorted(stored(project, "i2i")) == [
+        ("2606.00001", False, "serve"),
+        ("2606.00012", True, "serve"),
+    ]
     assert browser.js("document.querySelector('[data-ratings-topic]').hidden") is True
     assert problems(browser, base) == []
-    code, out, err = papertide(project / "config.toml", "build")
+    code, out, err = papertide(config, "build")
     assert code == 0, err
-    assert decisions_made(out) == 5  # i2i only
-    # the rebuilt page carries the stored rating: another browser sees it
+    assert decisions_made(out) == 7  # i2i only
+    # the rerun re-ranks the page another browser sees: the paper marked relevant first, the
+    # one marked not relevant gone, each saying why
     browser.js("localStorage.clear()")
     browser.open(f"{base}i2i/{DAY1}.html")
-    assert pressed(browser, "2606.00001") == ["Not relevant"]
-    assert status(browser, "2606.00001") == "Recorded in papertide."
+    assert listed(browser) == ["2606.00012", "2606.00011"]
+    assert pressed(browser, "2606.00012") == ["Relevant"]
+    assert status(browser, "2606.00012") == "Recorded in papertide."
+    assert "you marked it relevant" in reason(browser, "2606.00012")
+    assert "2606.00001" not in str(browser.js("document.body.textContent"))
 
     # while a run holds the store, the click is kept in the browser and sent again later
     with Store(project / "store.db") as store:
@@ -209,7 +263,7 @@ def test_under_serve_a_click_is_recorded_in_the_store_and_the_topic_rejudged(
             browser.js("document.querySelector('[data-ratings-count]').textContent")
             == "1 rating is kept in this browser only."
         )
-        assert stored(project, "i2i") == [("2606.00001", False, "serve")]
+        assert len(stored(project, "i2i")) == 2
     browser.events.clear()
     browser.open(f"{base}i2i/{DAY2}.html")
     wait_until(
@@ -217,7 +271,11 @@ def test_under_serve_a_click_is_recorded_in_the_store_and_the_topic_rejudged(
         "document.querySelector('[data-rating=\"2606.00004\"] .rating-status')"
         ".textContent === 'Recorded in papertide.'",
     )
-    assert stored(project, "i2i") == [("2606.00001", False, "serve"), ("2606.00004", True, "serve")]
+    assert sorted(stored(project, "i2i")) == [
+        ("2606.00001", False, "serve"),
+        ("2606.00004", True, "serve"),
+        ("2606.00012", True, "serve"),
+    ]
 
 
 EVIL_PAGE = """<!doctype html><html><head><title>a page elsewhere</title></head><body>

@@ -116,3 +116,30 @@ def test_a_pool_too_small_has_no_percentiles_and_no_classifier_but_still_scores(
     seen = model.assess(ON_TOPIC[0], False)
     assert seen.percentile is None and model.classifier is None
     assert 0.0 <= seen.score <= 1.0
+
+
+def test_one_paper_marked_not_relevant_does_not_turn_down_papers_unlike_it() -> None:
+    before = TopicModel(SEEDS, ANCHORS, POOL, np.zeros(len(POOL), bool), margin=MARGIN)
+    rated = Rated(
+        np.zeros((0, DIM), np.float32), (), CROWD[:1], ("2606.30001",)
+    )  # a crowd paper turned down, nothing marked relevant yet
+    after = TopicModel(SEEDS, ANCHORS, POOL, np.zeros(len(POOL), bool), rated, margin=MARGIN)
+    assert selected(after, ON_TOPIC) >= selected(before, ON_TOPIC) - 1 >= 17
+
+
+def test_a_paper_the_reader_rated_is_decided_by_the_rating_and_says_so() -> None:
+    model = TopicModel(SEEDS, ANCHORS, POOL, np.zeros(len(POOL), bool), margin=MARGIN)
+    topic = Topic(slug="t", name="T", description="d")
+    kept = Paper("2606.40001", 1, "Off the topic", (), "An abstract.", ("cs.CV",))
+    dropped = Paper("2606.40002", 1, "On the topic", (), "An abstract.", ("cs.CV",))
+    selector = SemanticSelector(topic, model, {kept.arxiv_id: True, dropped.arxiv_id: False})
+    day = date(2026, 6, 16)
+    assert (
+        not SemanticSelector(topic, model)
+        .decide(kept, Document.from_paper(kept), CROWD[0], day)
+        .selected
+    )
+    yes = selector.decide(kept, Document.from_paper(kept), CROWD[0], day)
+    no = selector.decide(dropped, Document.from_paper(dropped), ON_TOPIC[0], day)
+    assert (yes.selected, yes.score, yes.reason) == (True, 1.0, "you marked it relevant")
+    assert (no.selected, no.score, no.reason) == (False, 0.0, "you marked it not relevant")

@@ -190,10 +190,11 @@ class TopicModel:
         if counter and nearest and counter[1] <= nearest[1]:
             counter = None
         score = seed
-        if counter or (disliked and (liked is None or disliked[1] > liked[1])):
+        if counter or (liked and disliked and disliked[1] > liked[1]):
             # Nearer to a counter-example than to every example, or to a paper the reader
-            # turned down than to every one they kept: its closeness alone no longer selects
-            # it (the classifier still may).
+            # turned down than to every one they kept (once they kept one: a first "not
+            # relevant" alone must not turn the whole topic down): its closeness alone no
+            # longer selects it (the classifier still may).
             score = min(score, 0.45)
         probability = None
         if self.classifier is not None:

@@ -8,6 +8,7 @@ decides. Everything here is pure: a paper, its vector and the fitted model in, a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 from papertide.records import Match, Paper, Topic
@@ -32,9 +33,14 @@ class SemanticSelector:
     """Decides one topic: categories and exclusions rule papers out, then keyword evidence
     and the topic model's closeness give the score; the threshold decides."""
 
-    def __init__(self, topic: Topic, model: TopicModel | None) -> None:
+    def __init__(
+        self, topic: Topic, model: TopicModel | None, verdicts: Mapping[str, bool] | None = None
+    ) -> None:
         self.topic = topic
         self.model = model
+        # The reader's own ratings of this topic's papers (arXiv id -> relevant): a paper they
+        # rated is decided by their rating, whatever its score would be.
+        self.verdicts = dict(verdicts or {})
         self.query: Query | None = parse_query(topic.query) if topic.query else None
         self.exclusions = tuple(parse_query(term) for term in topic.exclude)
 
@@ -53,9 +59,13 @@ class SemanticSelector:
         return self.query.evaluate(document) if self.query else None
 
     def needs_vector(self, paper: Paper, document: Document) -> bool:
-        """Whether deciding this paper uses its embedding: not when the topic's categories or
-        exclusions already rule it out, so such papers are never embedded."""
-        return self.model is not None and self.ruled_out(paper, document) is None
+        """Whether deciding this paper uses its embedding: not when the reader rated it or the
+        topic's categories or exclusions already rule it out, so such papers are never embedded."""
+        return (
+            self.model is not None
+            and paper.arxiv_id not in self.verdicts
+            and self.ruled_out(paper, document) is None
+        )
 
     def decide(self, paper: Paper, document: Document, vector: Vectors | None, day: date) -> Match:
         def match(selected: bool, score: float, reason: str) -> Match:
@@ -69,6 +79,10 @@ class SemanticSelector:
                 reason,
             )
 
+        verdict = self.verdicts.get(paper.arxiv_id)
+        if verdict is not None:
+            said = "relevant" if verdict else "not relevant"
+            return match(verdict, 1.0 if verdict else 0.0, f"you marked it {said}")
         rule = self.ruled_out(paper, document)
         if rule is not None:
             return match(False, 0.0, rule)

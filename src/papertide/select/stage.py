@@ -215,8 +215,14 @@ class Selection:
 
         known_papers = {p.arxiv_id: p for p in known}
         known_papers.update({p.arxiv_id: p for p in papers})
+        store_ratings = self.store.feedback_for
+        given: dict[str, Sequence[Feedback]] = {
+            t.slug: ratings.get(t.slug, ()) if ratings is not None else store_ratings(t.slug)
+            for t in topics
+        }
+        verdicts = {s: {r.paper_id: r.relevant for r in rs} for s, rs in given.items()}
         if self.embedder is None:
-            selectors = {t.slug: SemanticSelector(t, None) for t in topics}
+            selectors = {t.slug: SemanticSelector(t, None, verdicts[t.slug]) for t in topics}
             return Prepared(selectors, ())
         documents = {p.arxiv_id: Document.from_paper(p) for p in papers}
         plain = {t.slug: SemanticSelector(t, None) for t in topics}
@@ -236,19 +242,14 @@ class Selection:
         for topic in topics:
             seeds = self.seeds(topic, known_papers, note)
             assert seeds is not None
-            given = ratings.get(topic.slug, ()) if ratings is not None else None
-            rated = self.rated(
-                given if given is not None else self.store.feedback_for(topic.slug),
-                known_papers,
-                by_id,
-            )
+            rated = self.rated(given[topic.slug], known_papers, by_id)
             keyword = np.array(
                 [plain[topic.slug].keyword(d) is not None for d in pool_documents], dtype=bool
             )
             model = TopicModel(
                 seeds, anchors, pool, keyword, rated, self.embedder.margin, pool_keys
             )
-            selectors[topic.slug] = SemanticSelector(topic, model)
+            selectors[topic.slug] = SemanticSelector(topic, model, verdicts[topic.slug])
         self.timings.preparation += time.perf_counter() - started
         return Prepared(selectors, tuple(notes), vectors)
 
@@ -317,10 +318,12 @@ def select_pending(
     track: Tracker,
     warn: Warn = _no_warning,
     embedder_factory: Callable[[str, str], Embedder | None] = make_embedder,
+    timings: Timings | None = None,
 ) -> tuple[int, int]:
     """Decide every (paper, topic) pair the store has no decision for; re-decide a topic whose
     definition, ratings (or the embedding model) changed. Decisions are saved as they are made, so a
-    killed run keeps them. Returns (decisions made, of which selected)."""
+    killed run keeps them. Returns (decisions made, of which selected); the seconds spent and the
+    judge's calls are added to ``timings``."""
     slugs = [t.slug for t in topics]
     total = reset_changed_topics(store, topics, settings)
     if not total:
@@ -331,6 +334,8 @@ def select_pending(
         judge,
         settings.judge_band,
     )
+    if timings is not None:
+        selection.timings = timings
     decided = selected = 0
     pending = iter(store.pending_selection(slugs))
     while chunk := list(islice(pending, POOL)):
