@@ -7,7 +7,9 @@ they skip with a clear reason when it is absent. Unit tests use the small fixtur
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,10 +38,35 @@ def shared_data() -> Path:
 def _empty_model_cache(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Every test sees an empty papertide cache, so ``[llm] backend = "auto"`` resolves to
-    ``none`` even on a machine where the local model is assembled (the real-model test reads
-    the real cache's path when it is imported, before this runs)."""
+    """Every test sees an empty papertide cache and no installed model parts, so ``[llm]
+    backend = "auto"`` resolves to ``none`` even on a machine where the local model is
+    installed and assembled (the real-model test reads the real cache's path when it is
+    imported, before this runs; the quick-start test installs its own)."""
     monkeypatch.setenv("PAPERTIDE_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.setattr("papertide.llm.model.parts_installed", lambda: False)
+
+
+_connect = socket.socket.connect
+
+
+def _loopback_only(sock: socket.socket, address: object) -> None:
+    host = address[0] if isinstance(address, tuple) else None
+    if isinstance(host, str):
+        try:
+            loopback = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = host == "localhost"
+        if not loopback:
+            raise ConnectionRefusedError(f"tests never touch the network (connect to {host})")
+    _connect(sock, address)  # type: ignore[arg-type]
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests answer HTTP from local servers only: a connection anywhere else is refused, as on
+    a machine without network (figures are on by default, so a run would otherwise try to
+    download the selected papers' PDFs from arXiv)."""
+    monkeypatch.setattr(socket.socket, "connect", _loopback_only)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

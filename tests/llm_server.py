@@ -1,7 +1,8 @@
 """A local HTTP server (127.0.0.1 only) that speaks the OpenAI chat-completions protocol.
 
-By default it answers like a well-behaved model: a Chinese write-up as JSON, built from the
-abstract it was sent (keeping its math and numbers), in the response shape OpenAI documents
+By default it answers like a well-behaved model, built from the abstract it was sent (keeping
+its math and numbers): a Chinese translation as plain text when asked to translate, the Chinese
+summary and takeaways as JSON when asked for them, in the response shape OpenAI documents
 (``choices[0].message.content``, ``usage``). Tests queue faults for the next requests: HTTP
 errors with headers, garbage, JSON of the wrong shape, English text, a slow answer, and a
 connection dropped in the middle of the body or a body sent in drips (a reply with the
@@ -51,19 +52,38 @@ def abstract_of(request: dict[str, Any]) -> str:
     return found.group(1) if found else ""
 
 
-def chinese_writeup(request: dict[str, Any]) -> dict[str, Any]:
-    """What a good model answers: Chinese text keeping the abstract's math and numbers."""
+def asks_for_summary(request: dict[str, Any]) -> bool:
+    """The summary call (and its repairs) asks for JSON with "takeaways"; the translation call
+    for plain text."""
+    return '"takeaways"' in request["messages"][-1]["content"]
+
+
+def chinese_translation(request: dict[str, Any]) -> str:
+    """What a good model translates: Chinese text keeping the abstract's math and numbers."""
     abstract = abstract_of(request)
     math = " ".join(re.findall(r"\$[^$]+\$", abstract))
-    numbers = re.findall(r"\d+(?:[.,]\d+)*%?", abstract)
+    numbers = " ".join(re.findall(r"\d+(?:[.,]\d+)*%?", abstract))
+    return (
+        "本文研究了图像到图像的转换问题，并提出了一种新的方法。" * (1 + len(abstract) // 80)
+        + math
+        + numbers
+    )
+
+
+def chinese_summary(request: dict[str, Any]) -> dict[str, Any]:
+    """What a good model summarises: Chinese, with a number of the abstract."""
+    numbers = re.findall(r"\d+(?:[.,]\d+)*%?", abstract_of(request))
     figure = numbers[0] if numbers else "多项"
     return {
-        "translation": "本文研究了图像到图像的转换问题，并提出了一种新的方法。"
-        * (1 + len(abstract) // 80)
-        + math,
         "summary": f"本文提出一种新方法。该方法在基准上提升了{figure}。结果表明方法有效。",
         "takeaways": ["1. 提出了新的方法", "2. 保持场景布局", f"3. 指标提升{figure}"],
     }
+
+
+def good_answer(request: dict[str, Any]) -> str:
+    if asks_for_summary(request):
+        return json.dumps(chinese_summary(request), ensure_ascii=False)
+    return chinese_translation(request)
 
 
 def completion(content: str, prompt_tokens: int = 412, completion_tokens: int = 236) -> bytes:
@@ -100,7 +120,7 @@ def error(status: int, message: str, headers: dict[str, str] | None = None) -> C
 def slow(seconds: float) -> Callable[[dict[str, Any]], Reply]:
     def reply(request: dict[str, Any]) -> Reply:
         time.sleep(seconds)
-        return 200, {}, completion(json.dumps(chinese_writeup(request), ensure_ascii=False))
+        return 200, {}, completion(good_answer(request))
 
     return reply
 
@@ -111,11 +131,7 @@ class FakeLLM:
     received: list[Received] = field(default_factory=list)
     queue: deque[Callable[[dict[str, Any]], Reply]] = field(default_factory=deque)
     default: Callable[[dict[str, Any]], Reply] = field(
-        default=lambda request: (
-            200,
-            {},
-            completion(json.dumps(chinese_writeup(request), ensure_ascii=False)),
-        )
+        default=lambda request: (200, {}, completion(good_answer(request)))
     )
     lock: threading.Lock = field(default_factory=threading.Lock)
 

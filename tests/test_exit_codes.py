@@ -25,6 +25,8 @@ path = "store.db"
 embedder = "none"
 [llm]
 backend = "none"
+[figures]
+enabled = false
 [arxiv]
 categories = ["cs.CV"]
 rss_url = "{url}/rss"

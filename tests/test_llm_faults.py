@@ -11,14 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from llm_server import DRIP, DROP_AFTER, FakeLLM, chinese_writeup, completion, error, ok
+from llm_server import DRIP, DROP_AFTER, FakeLLM, completion, error, good_answer, ok
 from test_write_openai import KEY, llm, page, papertide, project, stored  # noqa: F401
 
 Reply = Callable[[dict[str, Any]], tuple[int, dict[str, str], bytes]]
 
 
 def good_body(request: dict[str, Any]) -> bytes:
-    return completion(json.dumps(chinese_writeup(request), ensure_ascii=False))
+    return completion(good_answer(request))
 
 
 def cut_off(request: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:
@@ -66,7 +66,9 @@ def test_an_answer_that_does_not_arrive_whole_is_retried(
     _, out, _ = run(project)
     assert time.monotonic() - started < 60
     assert "3 written, 0 failed, 0 pending" in out
-    assert llm.calls == 4  # the faulted answer was asked for again
+    # 3 papers × 2 calls, and the cut-off answer asked for again; a dripped one is asked for
+    # again when it outlasts the deadline (a short translation may arrive whole in time).
+    assert llm.calls == 7 if fault is cut_off else llm.calls in (6, 7)
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,5 @@
 """The real local model (llama-cpp-python + the assembled Qwen2.5-Coder-1.5B GGUF) writing one
-real abstract of the bulk file in Simplified Chinese. About half a minute on 2 cores; skips,
+real abstract of the bulk file in Simplified Chinese. Under a minute on 2 idle cores; skips,
 saying why, when llama-cpp-python or the assembled model is absent (`.ci/local-llm` sets both
 up in CI)."""
 
@@ -40,7 +40,7 @@ def test_real_local_model_writes_valid_chinese(model_path: Path, shared_data: Pa
     assert writer is not None and writer.model == f"local:{model_path.stem}"
     topic = Topic(slug="motion", name="Human Motion Generation")
     writeup = writer.write(paper, topic, "zh-CN")
-    assert writer.usage.calls in (1, 2)  # one call, or one repair
+    assert 2 <= writer.usage.calls <= 4  # translation and summary, each repaired at most once
     assert MIN_TAKEAWAYS <= len(writeup.takeaways) <= MAX_TAKEAWAYS
     assert not any(t[:2].rstrip(".、) ").isdigit() for t in writeup.takeaways)  # no "1." left
     for text in (writeup.translation, writeup.summary, *writeup.takeaways):
@@ -53,3 +53,7 @@ def test_real_local_model_writes_valid_chinese(model_path: Path, shared_data: Pa
         - numbers_in(f"{paper.title} {paper.abstract}")
     )
     assert not unknown or any("numbers not in the abstract" in f for f in writeup.flags)
+    # So is any number of the abstract that the translation lost.
+    translated = numbers_in(writeup.translation) | numbers_in(writeup.translation.replace(",", ""))
+    dropped = numbers_in(paper.abstract) - translated
+    assert not dropped or any("numbers missing from the translation" in f for f in writeup.flags)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from llm_server import chinese_writeup, completion, fake_llm
+from llm_server import asks_for_summary, chinese_summary, chinese_translation, completion, fake_llm
 
 from faults.common import PAYLOAD, Case, llm_config, sandbox
 from faults.sandbox import Outcome, jsonl, paper
@@ -40,7 +40,9 @@ def injected(**fields: Any) -> Case:
 
 def llm_payload(src: Path, name: str) -> Outcome:
     def answer(request: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:
-        writeup = chinese_writeup(request)
+        if not asks_for_summary(request):
+            return 200, {}, completion(chinese_translation(request) + PAYLOAD)
+        writeup = chinese_summary(request)
         writeup["summary"] = f"本文提出一种方法。{PAYLOAD}"
         writeup["takeaways"] = [f"第一点{PAYLOAD}", "第二点。", "第三点。"]
         return 200, {}, completion(json.dumps(writeup, ensure_ascii=False))

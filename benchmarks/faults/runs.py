@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from llm_server import DROP_AFTER, chinese_writeup, completion, error, fake_llm, ok
+from llm_server import DROP_AFTER, completion, error, fake_llm, good_answer, ok
 
 from faults.common import GOOD, KEY, Case, llm_config, sandbox
 from faults.sandbox import Outcome, jsonl, paper
@@ -131,13 +131,13 @@ def llm_case(
 
 
 def _dropped(request: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:
-    body = completion(json.dumps(chinese_writeup(request), ensure_ascii=False))
+    body = completion(good_answer(request))
     return 200, {DROP_AFTER: str(len(body) // 2)}, body
 
 
 def _usage(value: object) -> Callable[[dict[str, Any]], tuple[int, dict[str, str], bytes]]:
     def reply(request: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:
-        body = json.loads(completion(json.dumps(chinese_writeup(request), ensure_ascii=False)))
+        body = json.loads(completion(good_answer(request)))
         body["usage"] = value
         return 200, {}, json.dumps(body).encode()
 

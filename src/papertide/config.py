@@ -289,7 +289,7 @@ class LLMConfig(_Section):
     model: str = ""
     api_key_env: VariableName = "OPENAI_API_KEY"
     timeout: float = Field(default=120.0, gt=0)
-    temperature: float = Field(default=0.2, ge=0.0, le=2.0)
+    temperature: float = Field(default=0.0, ge=0.0, le=2.0)
     max_tokens: int = Field(default=2048, ge=256)
     concurrency: int = Field(default=4, ge=1, le=64)
     retries: int = Field(default=4, ge=0, le=20)
@@ -350,7 +350,7 @@ class ArxivConfig(_Section):
 
 
 class FiguresConfig(_Section):
-    enabled: bool = False
+    enabled: bool = True
     max_per_paper: int = Field(default=6, ge=1, le=50)
     tables: bool = True
     time_limit: float = Field(default=30.0, gt=0)

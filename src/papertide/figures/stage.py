@@ -104,7 +104,7 @@ def extract_pending(
             extraction.seconds if extraction else 0.0,
         )
         counts[status] += 1
-        if status != "ok":
+        if status != "ok" and not offline:  # offline: said once, below
             warn(f"figures of {arxiv_id}v{version}: {reason}")
     if offline:
         warn(f"figure downloads postponed to the next run: {offline}")

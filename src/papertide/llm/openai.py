@@ -43,6 +43,7 @@ class OpenAIBackend:
     ) -> None:
         self.name = f"openai:{config.model}"
         self.concurrency = config.concurrency
+        self.typical_seconds = 6.0
         self.config = config
         self.url = f"{config.base_url}/chat/completions"
         self._sleep = sleep
@@ -51,14 +52,16 @@ class OpenAIBackend:
         key = os.environ.get(config.api_key_env, "") if config.api_key_env else ""
         self._key = key.strip()
 
-    def _payload(self, messages: list[Message], schema: dict[str, Any]) -> dict[str, Any]:
+    def _payload(self, messages: list[Message], schema: dict[str, Any] | None) -> dict[str, Any]:
         payload: dict[str, Any] = {
             "model": self.config.model,
             "messages": messages,
             "temperature": self.config.temperature,
             "max_tokens": self.config.max_tokens,
         }
-        if self._format == "json_schema":
+        if schema is None:
+            pass  # plain text: the translation
+        elif self._format == "json_schema":
             payload["response_format"] = {
                 "type": "json_schema",
                 "json_schema": {"name": "writeup", "schema": schema, "strict": True},
@@ -67,7 +70,7 @@ class OpenAIBackend:
             payload["response_format"] = {"type": "json_object"}
         return payload
 
-    def complete(self, messages: list[Message], schema: dict[str, Any]) -> Completion:
+    def complete(self, messages: list[Message], schema: dict[str, Any] | None) -> Completion:
         attempt = 0
         while True:
             fmt = self._format

@@ -1,9 +1,9 @@
-"""The write stage: translation, Summary and Key Takeaways from an LLM, one call per paper.
+"""The write stage: translation, Summary and Key Takeaways from an LLM, two calls per paper.
 
 The backends are in ``papertide.llm``; with ``none``, pages are published without the LLM
-sections and say so. Every backend is wrapped by `LLMWriter`, which builds the prompt
-(``prompt.py``, versioned templates in ``prompts/``), validates and normalises the JSON answer
-(``validate.py``) and makes one repair attempt. Write-ups are cached in the store by (paper
+sections and say so. Every backend is wrapped by `LLMWriter`, which builds the prompts
+(``prompt.py``, versioned templates in ``prompts/``), validates and normalises the answers
+(``validate.py``) and repairs what was wrong. Write-ups are cached in the store by (paper
 version, backend+model, prompt version, language), so nothing is paid for twice.
 """
 
@@ -23,6 +23,7 @@ __all__ = [
     "Usage",
     "Writer",
     "disabled_note",
+    "estimate",
     "make_writer",
 ]
 
@@ -31,6 +32,9 @@ class Writer(Protocol):
     model: str  # identifies the model in the cache key, e.g. "openai:gpt-4o-mini"
     concurrency: int  # how many papers may be written at once
     usage: Usage  # calls and tokens so far
+
+    @property
+    def seconds_per_writeup(self) -> float: ...  # for the estimate a run shows up front
 
     def write(self, paper: Paper, topic: Topic | None, language: str) -> Writeup: ...
 
@@ -41,6 +45,14 @@ def make_writer(config: LLMConfig, base_dir: Path | None = None) -> Writer | Non
     return LLMWriter(backend) if backend else None
 
 
+def estimate(count: int, writer: Writer) -> str:
+    """What a run says before it writes: how many write-ups and about how long they take."""
+    seconds = count * writer.seconds_per_writeup / max(1, writer.concurrency)
+    took = f"{seconds:.0f} seconds" if seconds < 90 else f"{seconds / 60:.0f} minutes"
+    each = f"{writer.seconds_per_writeup:.0f} s each"
+    return f"about {took} for {count} write-up{'s' if count != 1 else ''} ({each}, {writer.model})"
+
+
 def disabled_note(config: LLMConfig) -> str | None:
     """What the pages say in place of the LLM sections, or None when a backend writes them."""
     if resolve_backend(config) != "none":
@@ -48,8 +60,7 @@ def disabled_note(config: LLMConfig) -> str | None:
     if config.backend == "auto":
         return (
             "Translation, Summary and Key Takeaways are off: no LLM is configured (set [llm]"
-            ' backend = "openai" in papertide.toml, or install papertide[local] and run'
-            " `papertide model assemble`)."
+            " backend = \"openai\" in papertide.toml, or pip install 'papertide[local]')."
         )
     return (
         "Translation, Summary and Key Takeaways are off: no LLM is configured "

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from papertide.errors import LLMError, WriteupFailedError
 from papertide.records import Paper, Topic, Writeup
 from papertide.store import Store
-from papertide.write import Writer
+from papertide.write import Writer, estimate
 from papertide.write.prompt import PROMPT_VERSION
 
 
@@ -100,13 +100,16 @@ def write_pending(
     language: str,
     track: Callable[[range, str, int | None], Iterable[int]],
     force: bool = False,
+    note: Callable[[str], None] = lambda message: None,
 ) -> WriteStats:
-    """One LLM call per selected paper version that has no write-up yet (a paper selected by
-    two topics is written once); failures are recorded, an unreachable backend leaves the
-    rest pending for the next run."""
+    """A write-up for each selected paper version that has none yet (a paper selected by two
+    topics is written once), saying first how long that will take; failures are recorded, an
+    unreachable backend leaves the rest pending for the next run."""
     by_slug = {t.slug: t for t in topics}
     selected = ((s.paper, by_slug[s.match.topic]) for s in store.selected(list(by_slug)))
     todo = missing(store, selected, writer, language, PROMPT_VERSION, force)
+    if todo:
+        note(estimate(len(todo), writer))
     progress = iter(track(range(len(todo)), "Writing", len(todo)))
     next(progress, None)
     return write_all(store, todo, writer, language, PROMPT_VERSION, lambda _: next(progress, None))

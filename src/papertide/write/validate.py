@@ -1,9 +1,10 @@
 """What the model answered: parsed, validated with pydantic, normalised and checked.
 
-``parse_answer`` either returns a `Draft` that always has the same structure (a trimmed 2–3
-sentence summary, 3–7 un-numbered takeaways) or raises `InvalidAnswer` saying what is wrong, in
-words that can be sent back to the model for its one repair attempt. ``check_draft`` adds the
-flags stored with every write-up: numbers absent from the abstract, LaTeX math not kept.
+``parse_translation`` and ``parse_summary`` return text that always has the same structure (a
+whole translation without markup the abstract lacks; a trimmed 2–3 sentence summary and 3–7
+un-numbered takeaways) or raise `InvalidAnswer` saying what is wrong, in words that can be sent
+back to the model for its repair. ``check_writeup`` adds the flags stored with every write-up:
+numbers absent from the abstract, numbers or LaTeX math of the abstract the translation lost.
 """
 
 from __future__ import annotations
@@ -32,11 +33,26 @@ class InvalidAnswer(ValueError):
     """The model's answer is unusable; the message says why (and is shown to the model)."""
 
 
-class _Answer(BaseModel):
+class TooFewTakeaways(InvalidAnswer):
+    """A usable summary with fewer than MIN_TAKEAWAYS takeaways: ask for the missing ones."""
+
+    def __init__(self, summary: str, takeaways: tuple[str, ...]) -> None:
+        super().__init__(
+            f"'takeaways' has {len(takeaways)} items; give {MIN_TAKEAWAYS} to {MAX_TAKEAWAYS}"
+        )
+        self.summary = summary
+        self.takeaways = takeaways
+
+
+class _Summary(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    translation: str = Field(min_length=1)
     summary: str = Field(min_length=1)
     takeaways: list[str] = Field(min_length=1)
+
+
+class _Takeaways(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    takeaways: list[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,15 +75,16 @@ def _json_text(text: str) -> str:
     return text
 
 
-def parse_answer(text: str, language: str, abstract: str = "") -> Draft:
-    """Validate and normalise one answer; raise InvalidAnswer when it cannot be used.
-
-    Control characters are removed from every text, as they are from papers at import."""
+def _check_size(text: str) -> None:
     if len(text) > MAX_ANSWER_CHARS:
         raise InvalidAnswer(
             f"the answer has {len(text):,} characters, more than the {MAX_ANSWER_CHARS:,} "
-            "allowed; answer with the three keys only, briefly"
+            "allowed; answer briefly, with only what was asked"
         )
+
+
+def _load(text: str, shape: type[BaseModel]) -> BaseModel:
+    _check_size(text)
     try:
         data = json.loads(_json_text(text))
     except json.JSONDecodeError as exc:
@@ -75,37 +92,87 @@ def parse_answer(text: str, language: str, abstract: str = "") -> Draft:
     except RecursionError:
         raise InvalidAnswer("the answer is JSON nested too deeply; give one flat object") from None
     if not isinstance(data, dict):
-        raise InvalidAnswer("the answer is JSON but not an object with the three keys")
+        raise InvalidAnswer("the answer is JSON but not an object with the keys asked for")
     try:
-        answer = _Answer.model_validate(data)
+        return shape.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or 'answer'}: {e['msg']}" for e in exc.errors()
         )
         raise InvalidAnswer(f"the JSON has the wrong shape ({problems})") from None
-    takeaways = normalise_takeaways([strip_controls(item) for item in answer.takeaways])
-    if len(takeaways) < MIN_TAKEAWAYS:
+
+
+# Markup a model may add on its own: HTML/XML tags, Markdown emphasis, headings and fences.
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
+_MARKDOWN = re.compile(r"\*\*|__|^#{1,6}\s+|^```\w*\s*$", flags=re.M)
+
+
+def strip_markup(text: str, source: str) -> str:
+    """``text`` without the tags and Markdown that ``source`` (the abstract) does not have,
+    its control characters (as papers lose theirs at import) and its whitespace tidied."""
+    text = strip_controls(text)
+    kept = set(_TAG.findall(source))
+    text = _TAG.sub(lambda m: m.group(0) if m.group(0) in kept else " ", text)
+    if not _MARKDOWN.search(source):
+        text = _MARKDOWN.sub("", text)
+    lines = (" ".join(line.split()) for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _check_language(field: str, value: str, language: str) -> None:
+    ratio = script_ratio(value, language)
+    if ratio is not None and ratio < MIN_SCRIPT_RATIO:
         raise InvalidAnswer(
-            f"'takeaways' has {len(takeaways)} items; give {MIN_TAKEAWAYS} to {MAX_TAKEAWAYS}"
+            f"'{field}' is not in the language asked for ({language}): only "
+            f"{ratio:.0%} of its letters are in that language's script"
         )
-    draft = Draft(
-        translation=strip_controls(answer.translation).strip(),
-        summary=trim_summary(strip_controls(answer.summary)),
-        takeaways=takeaways,
-    )
-    for field, value in (("translation", draft.translation), ("summary", draft.summary)):
-        ratio = script_ratio(value, language)
-        if ratio is not None and ratio < MIN_SCRIPT_RATIO:
-            raise InvalidAnswer(
-                f"'{field}' is not in the language asked for ({language}): only "
-                f"{ratio:.0%} of its letters are in that language's script"
-            )
-    if abstract and len(draft.translation) < _min_translation(abstract, language):
+
+
+_CJK = "\u3000-\u303f\u3040-\u30ff\u4e00-\u9fff\uff00-\uffef"
+_CJK_GAP = re.compile(f"(?<=[{_CJK}])\\s+(?=[{_CJK}])")
+
+
+def parse_translation(text: str, language: str, abstract: str) -> str:
+    """The translation the first call answered, as one paragraph without invented markup;
+    InvalidAnswer when it is empty, in another language or far too short for the abstract."""
+    _check_size(text)
+    translation = " ".join(strip_markup(text, abstract).split("\n")).strip()
+    if language.lower().split("-")[0] in ("zh", "ja"):
+        # No spaces between Chinese or Japanese characters where lines were joined.
+        translation = _CJK_GAP.sub("", translation)
+    if not translation:
+        raise InvalidAnswer("the translation is empty")
+    _check_language("translation", translation, language)
+    if len(translation) < _min_translation(abstract, language):
         raise InvalidAnswer(
-            f"'translation' has {len(draft.translation)} characters for an abstract of "
+            f"the translation has {len(translation)} characters for an abstract of "
             f"{len(abstract)}: translate the WHOLE abstract, every sentence, not the title"
         )
-    return draft
+    return translation
+
+
+def parse_summary(text: str, language: str, abstract: str) -> tuple[str, tuple[str, ...]]:
+    """The summary and takeaways the second call answered, normalised; TooFewTakeaways when
+    the summary is usable but fewer than MIN_TAKEAWAYS points are, InvalidAnswer otherwise."""
+    answer = _load(text, _Summary)
+    assert isinstance(answer, _Summary)
+    summary = trim_summary(strip_markup(answer.summary, abstract))
+    if not summary:
+        raise InvalidAnswer("'summary' is empty")
+    _check_language("summary", summary, language)
+    takeaways = normalise_takeaways([strip_markup(t, abstract) for t in answer.takeaways])
+    takeaways = tuple(t for t in takeaways if script_ratio(t, language) != 0.0)
+    if len(takeaways) < MIN_TAKEAWAYS:
+        raise TooFewTakeaways(summary, takeaways)
+    return summary, takeaways
+
+
+def parse_more_takeaways(text: str, language: str, abstract: str) -> tuple[str, ...]:
+    """The takeaways a repair call added (possibly none usable)."""
+    answer = _load(text, _Takeaways)
+    assert isinstance(answer, _Takeaways)
+    items = normalise_takeaways([strip_markup(t, abstract) for t in answer.takeaways])
+    return tuple(t for t in items if script_ratio(t, language) != 0.0)
 
 
 def _min_translation(abstract: str, language: str) -> int:
@@ -122,13 +189,13 @@ _NUMBERING = re.compile(
 
 
 def normalise_takeaways(items: list[str]) -> tuple[str, ...]:
-    """Strip the numbering or bullets a model adds (the page numbers them), drop empty items,
-    keep at most MAX_TAKEAWAYS."""
-    cleaned = []
+    """Strip the numbering or bullets a model adds (the page numbers them), drop empty and
+    repeated items, keep at most MAX_TAKEAWAYS."""
+    cleaned: list[str] = []
     for item in items:
         text = " ".join(str(item).split())
         text = _NUMBERING.sub("", text, count=1).strip()
-        if text:
+        if text and text not in cleaned:
             cleaned.append(text)
     return tuple(cleaned[:MAX_TAKEAWAYS])
 
@@ -170,7 +237,28 @@ _SCRIPTS = {
     "hi": ("DEVANAGARI",),
     "th": ("THAI",),
 }
+# The letters of each script above, as a regular-expression character range.
+_SCRIPT_LETTERS = {
+    "zh": "\u4e00-\u9fff",
+    "ja": "\u3040-\u30ff\u4e00-\u9fff",
+    "ko": "\uac00-\ud7af",
+    "ru": "\u0400-\u04ff",
+    "uk": "\u0400-\u04ff",
+    "bg": "\u0400-\u04ff",
+    "sr": "\u0400-\u04ff",
+    "el": "\u0370-\u03ff",
+    "ar": "\u0600-\u06ff",
+    "fa": "\u0600-\u06ff",
+    "he": "\u0590-\u05ff",
+    "hi": "\u0900-\u097f",
+    "th": "\u0e00-\u0e7f",
+}
 _MATH = re.compile(r"\$\$.+?\$\$|\$[^$]+\$", flags=re.S)
+
+
+def script_letters(language: str) -> str:
+    """The language's own letters as a character range ("" for the Latin script)."""
+    return _SCRIPT_LETTERS.get(language.lower().split("-")[0], "")
 
 
 def script_ratio(text: str, language: str) -> float | None:
@@ -205,16 +293,21 @@ def numbers_in(text: str) -> set[str]:
 
 def check_draft(draft: Draft, abstract: str, title: str = "") -> tuple[str, ...]:
     """Flags for the reader and the evaluation: numbers in the summary or takeaways that the
-    abstract does not contain, and LaTeX math of the abstract missing from the translation."""
+    abstract does not contain, and numbers or LaTeX math of the abstract missing from the
+    translation."""
     flags = []
     source = numbers_in(f"{title} {abstract}") | numbers_in(f"{title} {abstract}".replace(",", ""))
     written = numbers_in(" ".join((draft.summary, *draft.takeaways)))
     unknown = sorted(written - source, key=lambda n: (len(n), n))
     if unknown:
         flags.append("numbers not in the abstract: " + ", ".join(unknown))
+    translated = numbers_in(draft.translation) | numbers_in(draft.translation.replace(",", ""))
+    dropped = sorted(numbers_in(abstract) - translated, key=lambda n: (len(n), n))
+    if dropped:
+        flags.append("numbers missing from the translation: " + ", ".join(dropped))
     squeeze = re.compile(r"\s+")
-    translated = squeeze.sub("", draft.translation)
-    lost = [m for m in _MATH.findall(abstract) if squeeze.sub("", m) not in translated]
+    translated_text = squeeze.sub("", draft.translation)
+    lost = [m for m in _MATH.findall(abstract) if squeeze.sub("", m) not in translated_text]
     if lost:
         flags.append("math not kept verbatim: " + " ".join(lost[:3]))
     return tuple(flags)

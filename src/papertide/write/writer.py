@@ -1,25 +1,43 @@
-"""One write-up from any chat backend: one call, one repair attempt, then a recorded failure.
+"""One write-up from any chat backend: two calls, a repair for what was wrong, then a recorded
+failure.
 
-A backend only turns chat messages into text (`ChatBackend`); `LLMWriter` owns the prompt,
+A backend only turns chat messages into text (`ChatBackend`); `LLMWriter` owns the prompts,
 the validation and the usage counts, so the OpenAI-compatible and the local backend behave the
-same way.
+same way. The first call translates the abstract (plain text: nothing for the model to escape,
+nothing to get wrong but the translation); the second writes Summary and Key Takeaways as JSON
+from the abstract, not from the translation, so they say it in other words. Both share the
+system message and the paper block, which a local model evaluates once.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
+from typing import Any
 
 from papertide.errors import WriteupFailedError
 from papertide.llm import ChatBackend, Completion, Message
 from papertide.records import Paper, Topic, Writeup
 from papertide.write.prompt import (
     PROMPT_VERSION,
-    WRITEUP_SCHEMA,
-    build_messages,
+    more_takeaways_messages,
+    more_takeaways_schema,
     repair_messages,
+    summarise_messages,
+    summary_schema,
+    translate_messages,
 )
-from papertide.write.validate import InvalidAnswer, check_draft, parse_answer
+from papertide.write.validate import (
+    MIN_TAKEAWAYS,
+    Draft,
+    InvalidAnswer,
+    TooFewTakeaways,
+    check_draft,
+    parse_more_takeaways,
+    parse_summary,
+    parse_translation,
+)
 
 
 @dataclass(slots=True)
@@ -54,29 +72,22 @@ class LLMWriter:
         self.usage = Usage()
         self._lock = threading.Lock()
 
-    def _call(self, messages: list[Message]) -> Completion:
-        import time
+    @property
+    def seconds_per_writeup(self) -> float:
+        """Two calls of the backend's typical length."""
+        return 2 * self.backend.typical_seconds
 
+    def _call(self, messages: list[Message], schema: dict[str, Any] | None) -> str:
         started = time.monotonic()
-        completion = self.backend.complete(messages, WRITEUP_SCHEMA)
+        completion = self.backend.complete(messages, schema)
         with self._lock:
             self.usage.add(completion, time.monotonic() - started)
-        return completion
+        return completion.text
 
     def write(self, paper: Paper, topic: Topic | None, language: str) -> Writeup:
-        """Raises WriteupFailedError when the answer stays unusable after one repair, and
+        """Raises WriteupFailedError when an answer stays unusable after its repair, and
         LLMError when the backend cannot be reached."""
-        messages = build_messages(paper, topic, language, self.prompt_version)
-        answer = self._call(messages).text
-        try:
-            draft = parse_answer(answer, language, paper.abstract)
-        except InvalidAnswer as first:
-            retry = repair_messages(messages, answer, str(first), language, self.prompt_version)
-            answer = self._call(retry).text
-            try:
-                draft = parse_answer(answer, language, paper.abstract)
-            except InvalidAnswer as second:
-                raise WriteupFailedError(f"{second} (also before the repair: {first})") from None
+        draft = Draft(self._translate(paper, language), *self._summarise(paper, topic, language))
         return Writeup(
             arxiv_id=paper.arxiv_id,
             version=paper.version,
@@ -88,3 +99,46 @@ class LLMWriter:
             takeaways=draft.takeaways,
             flags=check_draft(draft, paper.abstract, paper.title),
         )
+
+    def _translate(self, paper: Paper, language: str) -> str:
+        messages = translate_messages(paper, language, self.prompt_version)
+        answer = self._call(messages, None)
+        try:
+            return parse_translation(answer, language, paper.abstract)
+        except InvalidAnswer as first:
+            retry = repair_messages(
+                messages, answer, str(first), language, self.prompt_version, "repair translation"
+            )
+            answer = self._call(retry, None)
+            try:
+                return parse_translation(answer, language, paper.abstract)
+            except InvalidAnswer as second:
+                raise WriteupFailedError(f"{second} (also before the repair: {first})") from None
+
+    def _summarise(
+        self, paper: Paper, topic: Topic | None, language: str
+    ) -> tuple[str, tuple[str, ...]]:
+        messages = summarise_messages(paper, topic, language, self.prompt_version)
+        answer = self._call(messages, summary_schema(language))
+        try:
+            return parse_summary(answer, language, paper.abstract)
+        except TooFewTakeaways as short:
+            # The summary is fine: ask only for the takeaways that are missing.
+            count = MIN_TAKEAWAYS - len(short.takeaways)
+            more = more_takeaways_messages(
+                messages, answer, short.takeaways, count, language, self.prompt_version
+            )
+            added = parse_more_takeaways(
+                self._call(more, more_takeaways_schema(language, count)), language, paper.abstract
+            )
+            takeaways = tuple(dict.fromkeys((*short.takeaways, *added)))
+            if len(takeaways) < MIN_TAKEAWAYS:
+                raise WriteupFailedError(f"{short} (also after asking for {count} more)") from None
+            return short.summary, takeaways
+        except InvalidAnswer as first:
+            retry = repair_messages(messages, answer, str(first), language, self.prompt_version)
+            answer = self._call(retry, summary_schema(language))
+            try:
+                return parse_summary(answer, language, paper.abstract)
+            except InvalidAnswer as second:
+                raise WriteupFailedError(f"{second} (also before the repair: {first})") from None
