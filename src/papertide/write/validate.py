@@ -160,8 +160,7 @@ def parse_summary(text: str, language: str, abstract: str) -> tuple[str, tuple[s
     if not summary:
         raise InvalidAnswer("'summary' is empty")
     _check_language("summary", summary, language)
-    takeaways = normalise_takeaways([strip_markup(t, abstract) for t in answer.takeaways])
-    takeaways = tuple(t for t in takeaways if script_ratio(t, language) != 0.0)
+    takeaways = _usable_takeaways(answer.takeaways, language, abstract)
     if len(takeaways) < MIN_TAKEAWAYS:
         raise TooFewTakeaways(summary, takeaways)
     return summary, takeaways
@@ -171,8 +170,14 @@ def parse_more_takeaways(text: str, language: str, abstract: str) -> tuple[str, 
     """The takeaways a repair call added (possibly none usable)."""
     answer = _load(text, _Takeaways)
     assert isinstance(answer, _Takeaways)
-    items = normalise_takeaways([strip_markup(t, abstract) for t in answer.takeaways])
-    return tuple(t for t in items if script_ratio(t, language) != 0.0)
+    return _usable_takeaways(answer.takeaways, language, abstract)
+
+
+def _usable_takeaways(items: list[str], language: str, abstract: str) -> tuple[str, ...]:
+    """The takeaways normalised, without invented markup and without any written wholly
+    outside the language's script."""
+    cleaned = normalise_takeaways([strip_markup(t, abstract) for t in items])
+    return tuple(t for t in cleaned if script_ratio(t, language) != 0.0)
 
 
 def _min_translation(abstract: str, language: str) -> int:

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from papertide.errors import WriteupFailedError
 from papertide.llm import ChatBackend, Completion, Message
@@ -38,6 +39,8 @@ from papertide.write.validate import (
     parse_summary,
     parse_translation,
 )
+
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -103,25 +106,27 @@ class LLMWriter:
     def _translate(self, paper: Paper, language: str) -> str:
         messages = translate_messages(paper, language, self.prompt_version)
         answer = self._call(messages, None)
+
+        def parse(text: str) -> str:
+            return parse_translation(text, language, paper.abstract)
+
         try:
-            return parse_translation(answer, language, paper.abstract)
+            return parse(answer)
         except InvalidAnswer as first:
-            retry = repair_messages(
-                messages, answer, str(first), language, self.prompt_version, "repair translation"
-            )
-            answer = self._call(retry, None)
-            try:
-                return parse_translation(answer, language, paper.abstract)
-            except InvalidAnswer as second:
-                raise WriteupFailedError(f"{second} (also before the repair: {first})") from None
+            return self._repaired(messages, answer, first, None, parse, language, "translation")
 
     def _summarise(
         self, paper: Paper, topic: Topic | None, language: str
     ) -> tuple[str, tuple[str, ...]]:
         messages = summarise_messages(paper, topic, language, self.prompt_version)
-        answer = self._call(messages, summary_schema(language))
+        schema = summary_schema(language)
+        answer = self._call(messages, schema)
+
+        def parse(text: str) -> tuple[str, tuple[str, ...]]:
+            return parse_summary(text, language, paper.abstract)
+
         try:
-            return parse_summary(answer, language, paper.abstract)
+            return parse(answer)
         except TooFewTakeaways as short:
             # The summary is fine: ask only for the takeaways that are missing.
             count = MIN_TAKEAWAYS - len(short.takeaways)
@@ -136,9 +141,24 @@ class LLMWriter:
                 raise WriteupFailedError(f"{short} (also after asking for {count} more)") from None
             return short.summary, takeaways
         except InvalidAnswer as first:
-            retry = repair_messages(messages, answer, str(first), language, self.prompt_version)
-            answer = self._call(retry, summary_schema(language))
-            try:
-                return parse_summary(answer, language, paper.abstract)
-            except InvalidAnswer as second:
-                raise WriteupFailedError(f"{second} (also before the repair: {first})") from None
+            return self._repaired(messages, answer, first, schema, parse, language, "summary")
+
+    def _repaired(
+        self,
+        messages: list[Message],
+        answer: str,
+        problem: InvalidAnswer,
+        schema: dict[str, Any] | None,
+        parse: Callable[[str], T],
+        language: str,
+        part: str,
+    ) -> T:
+        """The one repair of a rejected answer: the conversation goes on with the answer and
+        what was wrong with it; WriteupFailedError when the new answer is unusable too."""
+        retry = repair_messages(
+            messages, answer, str(problem), language, self.prompt_version, f"repair {part}"
+        )
+        try:
+            return parse(self._call(retry, schema))
+        except InvalidAnswer as second:
+            raise WriteupFailedError(f"{second} (also before the repair: {problem})") from None
