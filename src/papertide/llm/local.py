@@ -54,8 +54,9 @@ def local_model_path(config: LLMConfig, base_dir: Path | None = None) -> Path:
     return default_model.default_model_path()
 
 
-# Seconds of one call of the default model (a few hundred tokens in, 300 out) per thread on an
-# idle x86-64 core of 2024 (benchmarks/eval_writeups.py); the estimate a run shows up front.
+# Seconds of one call of the default model (a few hundred tokens in, 300 out) per thread: the
+# estimate a run shows up front. An estimate, not a measurement: benchmarks/eval_writeups.py
+# measured about 38 thread-seconds per call on a 2-core machine that was not idle.
 THREAD_SECONDS_PER_CALL = 26.0
 
 
