@@ -36,7 +36,12 @@ def run(threads: int, lookup: bool, papers: list[Any]) -> None:
     from llama_cpp import Llama
     from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
 
-    extra: dict[str, Any] = {"draft_model": LlamaPromptLookupDecoding(num_pred_tokens=10)}
+    # llama-cpp-python 0.3 turns logits_all on for a draft model but sizes its logits buffer
+    # from the argument: without logits_all=True the first draft fails ("could not broadcast").
+    extra: dict[str, Any] = {
+        "draft_model": LlamaPromptLookupDecoding(num_pred_tokens=10),
+        "logits_all": True,
+    }
     llama = Llama(
         model_path=str(model.default_model_path()),
         n_ctx=4096,

@@ -6,6 +6,7 @@ up in CI)."""
 from __future__ import annotations
 
 import importlib.util
+import re
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,13 @@ from papertide.fetch import read_papers
 from papertide.llm import model as local_model
 from papertide.records import Topic
 from papertide.write import make_writer
-from papertide.write.validate import MAX_TAKEAWAYS, MIN_TAKEAWAYS, numbers_in, script_ratio
+from papertide.write.validate import (
+    MAX_TAKEAWAYS,
+    MIN_TAKEAWAYS,
+    names_to_keep,
+    numbers_in,
+    script_ratio,
+)
 
 # Read when the module is imported, before conftest points the cache at an empty folder.
 REAL_MODEL = local_model.default_model_path()
@@ -57,3 +64,21 @@ def test_real_local_model_writes_valid_chinese(model_path: Path, shared_data: Pa
     translated = numbers_in(writeup.translation) | numbers_in(writeup.translation.replace(",", ""))
     dropped = numbers_in(paper.abstract) - translated
     assert not dropped or any("numbers missing from the translation" in f for f in writeup.flags)
+    # English stays only where the abstract has a name, acronym, math or URL: no ordinary
+    # English word is left untranslated.
+    kept = " ".join(names_to_keep(paper.abstract, "zh-CN") or ())
+    left = [w for w in re.findall(r"[A-Za-z]+", writeup.translation) if w not in kept]
+    assert not left, left
+
+
+def test_the_names_grammar_holds_the_model_to_the_names(model_path: Path) -> None:
+    from papertide.llm.local import LocalBackend
+
+    backend = LocalBackend(LLMConfig(backend="local", model_path=model_path, max_tokens=256))
+    # Quotes, backslashes, newlines and non-ASCII in LaTeX and names must not break it.
+    names = ('$\\mathcal{L}_{\\text{"KL"}}$', "$$a\nb$$", "Müller-Net", "C++", "DINOv2")
+    asked = [{"role": "user", "content": "用一句中文介绍 DINOv2 and C++ (in Chinese)."}]
+    answer = backend.complete(asked, None, names).text
+    assert answer.strip()
+    allowed = " ".join(names)
+    assert all(w in allowed for w in re.findall(r"[A-Za-z]+", answer)), answer

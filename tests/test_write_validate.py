@@ -26,6 +26,7 @@ from papertide.write.validate import (
     InvalidAnswer,
     TooFewTakeaways,
     check_draft,
+    names_to_keep,
     parse_summary,
     parse_translation,
     script_ratio,
@@ -65,6 +66,23 @@ def test_takeaways_are_capped_at_seven_and_too_few_kept_for_the_repair() -> None
         parse_summary(answer(takeaways=["一点", "一点", "两点", "An English point"]), "zh-CN", "")
     assert short.value.takeaways == ("一点", "两点")
     assert short.value.summary == "本文提出了一种新方法。"
+
+
+def test_points_packed_into_one_takeaway_become_takeaways_of_their_own() -> None:
+    # Seen with the local model: the summary's three sentences as one takeaway, given twice.
+    packed = "本文提出FineREX方法。实体F1提升15.50%。处理时间缩短50.0%。"
+    _, takeaways = parse_summary(
+        answer(takeaways=[packed, "专门微调优于通用模型", packed]), "zh-CN", ABSTRACT
+    )
+    assert takeaways == (
+        "本文提出FineREX方法。",
+        "实体F1提升15.50%。",
+        "处理时间缩短50.0%。",
+        "专门微调优于通用模型",
+    )
+    # Enough distinct points: a multi-sentence takeaway stays whole.
+    _, takeaways = parse_summary(answer(takeaways=[packed, "一点", "两点"]), "zh-CN", ABSTRACT)
+    assert takeaways[0] == packed
 
 
 def test_an_over_long_summary_is_cut_at_sentence_ends() -> None:
@@ -242,3 +260,30 @@ def test_a_translation_of_the_title_only_is_rejected() -> None:
         parse_translation("DC-Motion：解耦语义和细节的人体运动生成", "zh-CN", abstract)
     full = "文本到动作生成需要合成符合物理规律的真实动态。" * 6
     assert parse_translation(full, "zh-CN", abstract) == full
+
+
+def test_a_translation_keeps_in_english_only_the_abstracts_names() -> None:
+    abstract = (
+        "We introduce FineREX, a streamlined pipeline for Gaussian splatting that reaches an "
+        "F1-score of 31.46% on patch_mean with $\\sigma = 50$ (code: https://github.com/a/b). "
+        "Results improve. The SoccerNet benchmark, e.g. 3DGS scenes, is used."
+    )
+    kept = names_to_keep(abstract, "zh-CN")
+    assert kept is not None
+    for name in ("FineREX", "Gaussian", "F1-score", "patch_mean", "$\\sigma = 50$", "3DGS"):
+        assert name in kept
+    assert "https://github.com/a/b" in kept and "SoccerNet" in kept
+    # Ordinary words, also capitalised at a sentence start, are to be translated.
+    for word in ("We", "streamlined", "pipeline", "Results", "The", "scenes"):
+        assert word not in kept
+    assert names_to_keep(abstract, "fr") is None  # a Latin-script language keeps its words
+
+
+def test_the_glossary_echoed_after_a_translation_is_dropped() -> None:
+    # Seen with the local model under the names grammar: the prompt's glossary, echoed.
+    body = "实验结果表明，STAR提高了组合语义对齐和文本渲染，分别达到0.9759和23.60分。" * 3
+    echoed = body + "关键术语 - 对齐 = 对齐 - 注意力 = 注意力 - 去噪 = 去噪"
+    assert parse_translation(echoed, "zh-CN", "STAR improves alignment. " * 5) == body
+    # A translation with an equation of its own keeps it.
+    own = body + "其中 $x = y$ 成立。"
+    assert parse_translation(own, "zh-CN", "STAR improves alignment. " * 5) == own

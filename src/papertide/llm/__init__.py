@@ -10,7 +10,7 @@ selection judge and the writer.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -52,8 +52,15 @@ class ChatBackend(Protocol):
     typical_seconds: float  # what a call of a few hundred tokens each way usually takes
 
     def complete(
-        self, messages: list[Message], schema: dict[str, Any] | None
-    ) -> Completion: ...  # schema None: plain text
+        self,
+        messages: list[Message],
+        schema: dict[str, Any] | None,
+        latin: Sequence[str] | None = None,
+    ) -> Completion:
+        """``schema`` None: plain text. ``latin``, for an answer in a language with its own
+        script: the only Latin-script words it may contain (the source's names, acronyms,
+        math and URLs), on backends that constrain decoding; None: any."""
+        ...
 
     def probe(self, timeout: float) -> Probe: ...
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,25 @@ def bounded(schema: dict[str, Any]) -> dict[str, Any]:
 
     result: dict[str, Any] = bound(schema, None)
     return result
+
+
+def latin_grammar(allowed: Sequence[str]) -> Any:
+    """A llama.cpp grammar for plain text whose only Latin letters are inside ``allowed``
+    strings: a small model translating into a language with its own script otherwise leaves
+    ordinary English words in it ("法院 proceedings中"); held to the source's names, acronyms,
+    math and URLs, it writes the translation of every other word."""
+    grammar_module: Any = importlib.import_module("llama_cpp.llama_grammar")
+
+    def literal(text: str) -> str:
+        escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+        return '"' + escaped.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t") + '"'
+
+    # Longest first: where one allowed word starts another, the longer one can still be written.
+    words = sorted({a for a in allowed if a}, key=lambda a: (-len(a), a))
+    item = " | ".join(["[^a-zA-Z\\\\]", *map(literal, words)])
+    return grammar_module.LlamaGrammar.from_string(
+        f"root ::= item*\nitem ::= {item}\n", verbose=False
+    )
 
 
 def llama_cpp_installed() -> bool:
@@ -131,7 +151,12 @@ class LocalBackend:
                 raise LLMError(f"cannot load the model {self.path}: {exc}") from None
         return self._llama
 
-    def complete(self, messages: list[Message], schema: dict[str, Any] | None) -> Completion:
+    def complete(
+        self,
+        messages: list[Message],
+        schema: dict[str, Any] | None,
+        latin: Sequence[str] | None = None,
+    ) -> Completion:
         llama = self._load()
         try:
             result = llama.create_chat_completion(
@@ -139,6 +164,7 @@ class LocalBackend:
                 response_format=(
                     {"type": "json_object", "schema": bounded(schema)} if schema else None
                 ),
+                grammar=latin_grammar(latin) if latin is not None and schema is None else None,
                 temperature=self.config.temperature,
                 max_tokens=self.config.max_tokens,
                 # Small models tend to loop (the same takeaway again and again, a sentence

@@ -19,7 +19,7 @@ import random
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -70,7 +70,12 @@ class OpenAIBackend:
             payload["response_format"] = {"type": "json_object"}
         return payload
 
-    def complete(self, messages: list[Message], schema: dict[str, Any] | None) -> Completion:
+    def complete(
+        self,
+        messages: list[Message],
+        schema: dict[str, Any] | None,
+        latin: Sequence[str] | None = None,  # chat-completions APIs take no grammar
+    ) -> Completion:
         attempt = 0
         while True:
             fmt = self._format

@@ -132,6 +132,11 @@ _CJK = "\u3000-\u303f\u3040-\u30ff\u4e00-\u9fff\uff00-\uffef"
 _CJK_GAP = re.compile(f"(?<=[{_CJK}])\\s+(?=[{_CJK}])")
 
 
+_GLOSSARY_ECHO = re.compile(
+    r"[^。.!?！？]{0,20}?[:：]?\s*(?:[-*•]\s*[^=\s]+\s*=\s*[^=\s-]+\s*){2,}$"
+)
+
+
 def parse_translation(text: str, language: str, abstract: str) -> str:
     """The translation the first call answered, as one paragraph without invented markup;
     InvalidAnswer when it is empty, in another language or far too short for the abstract."""
@@ -140,6 +145,8 @@ def parse_translation(text: str, language: str, abstract: str) -> str:
     if language.lower().split("-")[0] in ("zh", "ja"):
         # No spaces between Chinese or Japanese characters where lines were joined.
         translation = _CJK_GAP.sub("", translation)
+    # The prompt's glossary echoed after the translation ("关键术语 - 对齐 = 对齐 - 去噪 = ...").
+    translation = _GLOSSARY_ECHO.sub("", translation).strip()
     if not translation:
         raise InvalidAnswer("the translation is empty")
     _check_language("translation", translation, language)
@@ -175,9 +182,16 @@ def parse_more_takeaways(text: str, language: str, abstract: str) -> tuple[str, 
 
 def _usable_takeaways(items: list[str], language: str, abstract: str) -> tuple[str, ...]:
     """The takeaways normalised, without invented markup and without any written wholly
-    outside the language's script."""
-    cleaned = normalise_takeaways([strip_markup(t, abstract) for t in items])
-    return tuple(t for t in cleaned if script_ratio(t, language) != 0.0)
+    outside the language's script. Too few of them, each sentence becomes a point of its own:
+    a small model sometimes packs several points into one takeaway, or repeats it."""
+
+    def usable(texts: list[str]) -> list[str]:
+        return [t for t in normalise_takeaways(texts) if script_ratio(t, language) != 0.0]
+
+    cleaned = usable([strip_markup(t, abstract) for t in items])
+    if len(cleaned) < MIN_TAKEAWAYS:
+        cleaned = usable([s for t in cleaned for s in split_sentences(t)])
+    return tuple(cleaned)
 
 
 def _min_translation(abstract: str, language: str) -> int:
@@ -280,6 +294,34 @@ def script_ratio(text: str, language: str) -> float | None:
     # A Latin word counts once, not once per letter: names and acronyms are kept verbatim.
     latin_words = len(re.findall(r"[A-Za-z][A-Za-z0-9\-]*", text))
     return native / (native + latin_words) if native + latin_words else 0.0
+
+
+_LATIN_WORD = re.compile(r"[A-Za-z0-9_'+.-]*[A-Za-z][A-Za-z0-9_'+.-]*")
+_URLS = re.compile(r"https?://\S*[^\s.,;:)\]]")
+
+
+def names_to_keep(text: str, language: str) -> tuple[str, ...] | None:
+    """The Latin-script words a translation of ``text`` into ``language`` keeps as they are:
+    its math, URLs, and names — words with a capital, digit or underscore after the first
+    letter ("FineREX", "F1-score", "patch_mean"), or capitalised inside a sentence
+    ("Gaussian"). None for a language written in the Latin script."""
+    if not script_letters(language):
+        return None
+    text = " ".join(text.split())
+    kept = set(_MATH.findall(text)) | set(_URLS.findall(text))
+    prose = _URLS.sub(" ", _MATH.sub(" ", text))
+    for match in _LATIN_WORD.finditer(prose):
+        word = match.group(0).strip(".'+-")
+        if not word:
+            continue
+        before = prose[: match.start()].rstrip()
+        starts_sentence = not before or before[-1] in '.!?:;"(['
+        inner = word[1:]
+        if any(c.isupper() or c.isdigit() or c == "_" for c in inner) or (
+            word[0].isupper() and not starts_sentence
+        ):
+            kept.add(word)
+    return tuple(sorted(kept))
 
 
 _NUMBER = re.compile(r"(?<![0-9A-Za-z.])\d+(?:[.,]\d+)*(?:\.\d+)?")

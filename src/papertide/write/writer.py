@@ -35,6 +35,8 @@ from papertide.write.validate import (
     InvalidAnswer,
     TooFewTakeaways,
     check_draft,
+    names_to_keep,
+    normalise_takeaways,
     parse_more_takeaways,
     parse_summary,
     parse_translation,
@@ -80,9 +82,14 @@ class LLMWriter:
         """Two calls of the backend's typical length."""
         return 2 * self.backend.typical_seconds
 
-    def _call(self, messages: list[Message], schema: dict[str, Any] | None) -> str:
+    def _call(
+        self,
+        messages: list[Message],
+        schema: dict[str, Any] | None,
+        latin: tuple[str, ...] | None = None,
+    ) -> str:
         started = time.monotonic()
-        completion = self.backend.complete(messages, schema)
+        completion = self.backend.complete(messages, schema, latin)
         with self._lock:
             self.usage.add(completion, time.monotonic() - started)
         return completion.text
@@ -105,7 +112,9 @@ class LLMWriter:
 
     def _translate(self, paper: Paper, language: str) -> str:
         messages = translate_messages(paper, language, self.prompt_version)
-        answer = self._call(messages, None)
+        # In a language with its own script, English is kept only for the abstract's names.
+        latin = names_to_keep(paper.abstract, language)
+        answer = self._call(messages, None, latin)
 
         def parse(text: str) -> str:
             return parse_translation(text, language, paper.abstract)
@@ -113,7 +122,9 @@ class LLMWriter:
         try:
             return parse(answer)
         except InvalidAnswer as first:
-            return self._repaired(messages, answer, first, None, parse, language, "translation")
+            return self._repaired(
+                messages, answer, first, None, parse, language, "translation", latin
+            )
 
     def _summarise(
         self, paper: Paper, topic: Topic | None, language: str
@@ -128,15 +139,16 @@ class LLMWriter:
         try:
             return parse(answer)
         except TooFewTakeaways as short:
-            # The summary is fine: ask only for the takeaways that are missing.
-            count = MIN_TAKEAWAYS - len(short.takeaways)
+            # The summary is fine: ask only for the takeaways that are missing, and one more,
+            # since a small model's extra point often repeats one it already gave.
+            count = MIN_TAKEAWAYS - len(short.takeaways) + 1
             more = more_takeaways_messages(
                 messages, answer, short.takeaways, count, language, self.prompt_version
             )
             added = parse_more_takeaways(
                 self._call(more, more_takeaways_schema(language, count)), language, paper.abstract
             )
-            takeaways = tuple(dict.fromkeys((*short.takeaways, *added)))
+            takeaways = normalise_takeaways([*short.takeaways, *added])
             if len(takeaways) < MIN_TAKEAWAYS:
                 raise WriteupFailedError(f"{short} (also after asking for {count} more)") from None
             return short.summary, takeaways
@@ -152,6 +164,7 @@ class LLMWriter:
         parse: Callable[[str], T],
         language: str,
         part: str,
+        latin: tuple[str, ...] | None = None,
     ) -> T:
         """The one repair of a rejected answer: the conversation goes on with the answer and
         what was wrong with it; WriteupFailedError when the new answer is unusable too."""
@@ -159,6 +172,6 @@ class LLMWriter:
             messages, answer, str(problem), language, self.prompt_version, f"repair {part}"
         )
         try:
-            return parse(self._call(retry, schema))
+            return parse(self._call(retry, schema, latin))
         except InvalidAnswer as second:
             raise WriteupFailedError(f"{second} (also before the repair: {problem})") from None
