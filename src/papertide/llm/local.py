@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from papertide.config import LLMConfig
 from papertide.errors import LLMError, WriteupFailedError
@@ -44,23 +47,41 @@ def bounded(schema: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def latin_grammar(allowed: Sequence[str]) -> Any:
-    """A llama.cpp grammar for plain text whose only Latin letters are inside ``allowed``
-    strings: a small model translating into a language with its own script otherwise leaves
-    ordinary English words in it ("法院 proceedings中"); held to the source's names, acronyms,
-    math and URLs, it writes the translation of every other word."""
-    grammar_module: Any = importlib.import_module("llama_cpp.llama_grammar")
+class LatinFilter:
+    """Holds a translation into a language with its own script to the source's names: a
+    small model otherwise leaves ordinary English words in it ("法院 proceedings中"). Every
+    vocabulary token with a Latin letter is barred except the tokens of the allowed strings
+    (the abstract's names, acronyms, math and URLs), so the model writes the translation of
+    every other word. A mask over the logits, found once per model: a llama.cpp grammar does
+    the same at three times the cost per token."""
 
-    def literal(text: str) -> str:
-        escaped = text.replace("\\", "\\\\").replace('"', '\\"')
-        return '"' + escaped.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t") + '"'
+    def __init__(self, llama: Any) -> None:
+        self._llama = llama
+        latin = np.zeros(llama.n_vocab(), bool)
+        for token in range(len(latin)):
+            try:
+                text = llama.detokenize([token]).decode("utf-8", "ignore")
+            except (ValueError, RuntimeError):  # pragma: no cover - special tokens
+                continue
+            latin[token] = bool(_LATIN.search(text))
+        self._latin = latin
 
-    # Longest first: where one allowed word starts another, the longer one can still be written.
-    words = sorted({a for a in allowed if a}, key=lambda a: (-len(a), a))
-    item = " | ".join(["[^a-zA-Z\\\\]", *map(literal, words)])
-    return grammar_module.LlamaGrammar.from_string(
-        f"root ::= item*\nitem ::= {item}\n", verbose=False
-    )
+    def processor(self, allowed: Sequence[str]) -> Any:
+        keep = np.zeros_like(self._latin)
+        for name in allowed:
+            # As written after a space, a bracket or nothing, the tokens differ.
+            for form in (name, f" {name}", f"({name}", f"（{name}"):
+                keep[self._llama.tokenize(form.encode(), add_bos=False, special=False)] = True
+        barred = self._latin & ~keep
+
+        def bar(_ids: Any, scores: Any) -> Any:
+            scores[barred[: len(scores)]] = -np.inf
+            return scores
+
+        return bar
+
+
+_LATIN = re.compile(r"[A-Za-z\\]")
 
 
 def llama_cpp_installed() -> bool:
@@ -74,10 +95,10 @@ def local_model_path(config: LLMConfig, base_dir: Path | None = None) -> Path:
     return default_model.default_model_path()
 
 
-# Seconds of one call of the default model (a few hundred tokens in, 300 out) per thread: the
-# estimate a run shows up front. An estimate, not a measurement: benchmarks/eval_writeups.py
-# measured about 38 thread-seconds per call on a 2-core machine that was not idle.
-THREAD_SECONDS_PER_CALL = 26.0
+# Seconds of one call of the default model (a few hundred tokens in, 250-300 out) on n threads,
+# as SERIAL + PARALLEL / n: the estimate a run shows up front. benchmarks/bench_local_speed.py
+# measured 37 s a call on 1 thread and 26 s on 2, on a 2-core machine that was not idle.
+SERIAL_SECONDS, PARALLEL_SECONDS = 15.0, 22.0
 
 
 def physical_cores() -> int:
@@ -116,8 +137,9 @@ class LocalBackend:
         self.name = f"local:{label}"
         # Every physical core: llama.cpp gains little from hyper-threads.
         self.threads = config.threads or physical_cores()
-        self.typical_seconds = THREAD_SECONDS_PER_CALL / self.threads
+        self.typical_seconds = SERIAL_SECONDS + PARALLEL_SECONDS / self.threads
         self._llama: Any = None
+        self._filter: LatinFilter | None = None
 
     def probe(self, timeout: float) -> Probe:
         """The model file is a GGUF file (loading it would take seconds and a gigabyte)."""
@@ -151,6 +173,11 @@ class LocalBackend:
                 raise LLMError(f"cannot load the model {self.path}: {exc}") from None
         return self._llama
 
+    def _latin_filter(self) -> LatinFilter:
+        if self._filter is None:
+            self._filter = LatinFilter(self._load())
+        return self._filter
+
     def complete(
         self,
         messages: list[Message],
@@ -164,7 +191,11 @@ class LocalBackend:
                 response_format=(
                     {"type": "json_object", "schema": bounded(schema)} if schema else None
                 ),
-                grammar=latin_grammar(latin) if latin is not None and schema is None else None,
+                logits_processor=(
+                    [self._latin_filter().processor(latin)]
+                    if latin is not None and schema is None
+                    else None
+                ),
                 temperature=self.config.temperature,
                 max_tokens=self.config.max_tokens,
                 # Small models tend to loop (the same takeaway again and again, a sentence
