@@ -1,7 +1,8 @@
 """A local GGUF model run in-process with llama-cpp-python (``pip install 'papertide[local]'``).
 
 Output is constrained to the write-up's JSON schema by llama.cpp's grammar sampling, so the
-answer always parses; the language and structure checks still apply. One call at a time.
+answer always parses, and a translation into a language with its own script to the source's
+names (`LatinFilter`); the language and structure checks still apply. One call at a time.
 """
 
 from __future__ import annotations
