@@ -48,6 +48,10 @@ def bounded(schema: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+# A token that writes Latin letters (or a LaTeX backslash).
+_LATIN = re.compile(r"[A-Za-z\\]")
+
+
 class LatinFilter:
     """Holds a translation into a language with its own script to the source's names: a
     small model otherwise leaves ordinary English words in it ("法院 proceedings中"). Every
@@ -80,9 +84,6 @@ class LatinFilter:
             return scores
 
         return bar
-
-
-_LATIN = re.compile(r"[A-Za-z\\]")
 
 
 def llama_cpp_installed() -> bool:

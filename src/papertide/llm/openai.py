@@ -74,7 +74,7 @@ class OpenAIBackend:
         self,
         messages: list[Message],
         schema: dict[str, Any] | None,
-        latin: Sequence[str] | None = None,  # chat-completions APIs take no grammar
+        latin: Sequence[str] | None = None,  # chat-completions APIs take no logits mask
     ) -> Completion:
         attempt = 0
         while True:

@@ -273,6 +273,7 @@ _SCRIPT_LETTERS = {
     "th": "\u0e00-\u0e7f",
 }
 _MATH = re.compile(r"\$\$.+?\$\$|\$[^$]+\$", flags=re.S)
+_URLS = re.compile(r"https?://\S*[^\s.,;:)\]]")  # without the punctuation that follows one
 
 
 def script_letters(language: str) -> str:
@@ -286,7 +287,7 @@ def script_ratio(text: str, language: str) -> float | None:
     scripts = _SCRIPTS.get(language.lower().split("-")[0])
     if scripts is None:
         return None
-    text = re.sub(r"https?://\S+", " ", _MATH.sub(" ", text))
+    text = _URLS.sub(" ", _MATH.sub(" ", text))
     letters = [ch for ch in text if ch.isalpha()]
     if not letters:
         return 0.0
@@ -297,7 +298,6 @@ def script_ratio(text: str, language: str) -> float | None:
 
 
 _LATIN_WORD = re.compile(r"[A-Za-z0-9_'+.-]*[A-Za-z][A-Za-z0-9_'+.-]*")
-_URLS = re.compile(r"https?://\S*[^\s.,;:)\]]")
 
 
 def names_to_keep(text: str, language: str) -> tuple[str, ...] | None:
