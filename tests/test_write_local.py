@@ -8,14 +8,16 @@ from __future__ import annotations
 import importlib.util
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from papertide.config import LLMConfig
 from papertide.fetch import read_papers
 from papertide.llm import model as local_model
-from papertide.records import Topic
+from papertide.records import Paper, Topic
 from papertide.write import make_writer
+from papertide.write.prompt import summary_schema
 from papertide.write.validate import (
     MAX_TAKEAWAYS,
     MIN_TAKEAWAYS,
@@ -23,6 +25,7 @@ from papertide.write.validate import (
     numbers_in,
     script_ratio,
 )
+from papertide.write.writer import LLMWriter
 
 # Read when the module is imported, before conftest points the cache at an empty folder.
 REAL_MODEL = local_model.default_model_path()
@@ -85,3 +88,83 @@ def test_the_latin_filter_holds_the_model_to_the_names(model_path: Path) -> None
     # Without the filter the same question is answered with English words in it.
     free = backend.complete(asked, None, None).text
     assert any(w not in allowed for w in re.findall(r"[A-Za-z]+", free)), free
+
+
+class _ScriptedLlama:
+    """Answers each chat completion with the next scripted text; records how it was asked."""
+
+    def __init__(self, *answers: str) -> None:
+        self.answers = list(answers)
+        self.asked: list[dict[str, object]] = []
+
+    # A two-token vocabulary for the Latin filter: "a" and "的".
+    def n_vocab(self) -> int:
+        return 2
+
+    def detokenize(self, tokens: list[int]) -> bytes:
+        return "".join("a的"[t] for t in tokens).encode()
+
+    def tokenize(self, text: bytes, add_bos: bool, special: bool) -> list[int]:
+        return [0] if text.strip() else []
+
+    def create_chat_completion(self, **kwargs: object) -> dict[str, object]:
+        self.asked.append(kwargs)
+        text = self.answers.pop(0)
+        usage = {"prompt_tokens": 100, "completion_tokens": len(text)}
+        return {"choices": [{"message": {"content": text}}], "usage": usage}
+
+
+TINY_PAPER = Paper("2606.00001", 1, "A method", (), "We propose a method.", ("cs.CV",))
+GOOD = '{"summary": "本文。", "takeaways": ["一", "二", "三"]}'
+
+
+def _scripted(tmp_path: Path, *answers: str) -> tuple[Any, _ScriptedLlama]:
+    """A local backend whose model is the script (llama-cpp-python must be installed)."""
+    from papertide.llm.local import LocalBackend
+
+    if importlib.util.find_spec("llama_cpp") is None:
+        pytest.skip("llama-cpp-python is not installed (pip install 'papertide[local]')")
+    gguf = tmp_path / "tiny.gguf"
+    gguf.write_bytes(b"GGUF")
+    backend = LocalBackend(LLMConfig(backend="local", model_path=gguf))
+    backend._llama = llama = _ScriptedLlama(*answers)
+    return backend, llama
+
+
+def test_an_answer_to_a_schema_is_decoded_freely_unless_strict(tmp_path: Path) -> None:
+    backend, llama = _scripted(tmp_path, GOOD, GOOD)
+    asked = [{"role": "user", "content": "..."}]
+    assert backend.decodes_freely
+    assert backend.complete(asked, summary_schema("zh-CN")).text == GOOD
+    assert llama.asked[0]["response_format"] is None  # twice as fast
+    backend.complete(asked, summary_schema("zh-CN"), strict=True)
+    assert llama.asked[1]["response_format"] is not None  # under the schema's grammar
+
+
+@pytest.mark.parametrize(
+    "free",
+    [
+        '{"summary": "本文。", "takeaways": ["一", "二", "三", "三", "三", "三',  # a loop
+        '{"summary": "本文。", "takeaways": "一、二、三"}',  # the wrong shape
+        '{"summary": "This paper.", "takeaways": ["一", "二", "三"]}',  # not in Chinese
+        '{"summary": "本文。", "takeaways": ["一"]}',  # too few takeaways
+    ],
+)
+def test_an_unusable_free_answer_is_asked_for_again_under_the_schema(
+    tmp_path: Path, free: str
+) -> None:
+    backend, llama = _scripted(tmp_path, "本文提出了一种新方法。", free, GOOD)
+    writer = LLMWriter(backend)
+    writeup = writer.write(TINY_PAPER, None, "zh-CN")
+    assert writeup.summary == "本文。" and writeup.takeaways == ("一", "二", "三")
+    assert [a["response_format"] is not None for a in llama.asked] == [False, False, True]
+    assert writer.usage.calls == 3
+
+
+def test_a_usable_free_answer_is_kept(tmp_path: Path) -> None:
+    free = '```json\n{"summary": "本文。", "takeaways": ["MINT 是一种方法。", "二", "三"]}\n```'
+    backend, llama = _scripted(tmp_path, "本文提出了一种新方法。", free)
+    writer = LLMWriter(backend)
+    writeup = writer.write(TINY_PAPER, None, "zh-CN")
+    assert writeup.takeaways[0] == "MINT 是一种方法。"  # a name may come first
+    assert writer.usage.calls == 2

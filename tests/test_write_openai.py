@@ -176,9 +176,8 @@ def test_too_few_takeaways_asks_only_for_the_missing_ones(project: Path, llm: Fa
 
 def test_wrong_shape_twice_fails_then_a_later_run_retries(project: Path, llm: FakeLLM) -> None:
     wrong = json.dumps({"summary": "本文提出新方法。"}, ensure_ascii=False)
-    too_few = json.dumps({"summary": "本文。", "takeaways": ["只有一点"]}, ensure_ascii=False)
     one_thread(project)
-    llm.then(llm.default, ok(wrong), ok(too_few))
+    llm.then(llm.default, ok(wrong), ok(wrong))
     code, out, _ = papertide(project, "run", "--from", str(project / "papers.jsonl"))
     assert code == 0
     assert "2 written, 1 failed" in out
@@ -193,6 +192,18 @@ def test_wrong_shape_twice_fails_then_a_later_run_retries(project: Path, llm: Fa
     assert llm.calls == before + 2
     assert stored(project, "SELECT COUNT(*) FROM writeup_failures") == [(0,)]
     assert "write-up failed" not in page(project, "i2i", day)
+
+
+def test_a_repair_with_too_few_takeaways_is_topped_up(project: Path, llm: FakeLLM) -> None:
+    wrong = json.dumps({"summary": "本文提出新方法。"}, ensure_ascii=False)
+    too_few = json.dumps({"summary": "本文。", "takeaways": ["只有一点"]}, ensure_ascii=False)
+    one_thread(project)
+    llm.then(llm.default, ok(wrong), ok(too_few))
+    code, out, _ = papertide(project, "run", "--from", str(project / "papers.jsonl"))
+    assert code == 0
+    assert "3 written, 0 failed" in out
+    assert llm.calls == 8  # 2 a paper, and for one the repair and the top-up
+    assert stored(project, "SELECT COUNT(*) FROM writeup_failures") == [(0,)]
 
 
 def test_english_answer_for_chinese_is_rejected_and_retried(project: Path, llm: FakeLLM) -> None:

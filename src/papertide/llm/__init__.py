@@ -10,6 +10,7 @@ selection judge and the writer.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,12 +23,27 @@ __all__ = [
     "Completion",
     "Message",
     "Probe",
+    "json_object_text",
     "make_backend",
     "prepare",
     "resolve_backend",
 ]
 
 Message = dict[str, str]
+
+
+def json_object_text(text: str) -> str:
+    """The JSON object in an answer, without the Markdown fences or words around it that some
+    models add."""
+    text = text.strip()
+    fenced = re.match(r"^```(?:json)?\s*(.*?)\s*```$", text, flags=re.S)
+    if fenced:
+        text = fenced.group(1)
+    if not text.startswith("{"):
+        start, end = text.find("{"), text.rfind("}")
+        if start >= 0 and end > start:
+            text = text[start : end + 1]
+    return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,16 +66,22 @@ class ChatBackend(Protocol):
     name: str  # the cache key's model part, e.g. "openai:gpt-4o-mini", "local:qwen2.5-..."
     concurrency: int  # how many calls may run at once
     typical_seconds: float  # what a call of a few hundred tokens each way usually takes
+    # Whether an answer to a schema is decoded freely unless ``strict`` (a local model: a
+    # grammar makes it twice as slow), so that the caller asks again strictly when it is
+    # unusable.
+    decodes_freely: bool
 
     def complete(
         self,
         messages: list[Message],
         schema: dict[str, Any] | None,
         latin: Sequence[str] | None = None,
+        strict: bool = False,
     ) -> Completion:
         """``schema`` None: plain text. ``latin``, for an answer in a language with its own
         script: the only Latin-script words it may contain (the source's names, acronyms,
-        math and URLs), on backends that constrain decoding; None: any."""
+        math and URLs), on backends that constrain decoding; None: any. ``strict``: decode
+        under the schema where the backend can."""
         ...
 
     def probe(self, timeout: float) -> Probe: ...

@@ -44,6 +44,7 @@ class OpenAIBackend:
         self.name = f"openai:{config.model}"
         self.concurrency = config.concurrency
         self.typical_seconds = 6.0
+        self.decodes_freely = False
         self.config = config
         self.url = f"{config.base_url}/chat/completions"
         self._sleep = sleep
@@ -75,6 +76,7 @@ class OpenAIBackend:
         messages: list[Message],
         schema: dict[str, Any] | None,
         latin: Sequence[str] | None = None,  # chat-completions APIs take no logits mask
+        strict: bool = False,  # every answer to a schema is asked for in its JSON mode
     ) -> Completion:
         attempt = 0
         while True:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from papertide.config import SelectConfig
-from papertide.llm import ChatBackend
+from papertide.llm import ChatBackend, json_object_text
 from papertide.records import Match, Paper, Topic
 
 
@@ -57,9 +57,9 @@ class LLMJudge:
                 f"Abstract: {paper.abstract}\n\nIs the paper's main contribution on this topic?",
             },
         ]
-        text = self.backend.complete(messages, JUDGE_SCHEMA).text
+        text = self.backend.complete(messages, JUDGE_SCHEMA, strict=True).text
         try:
-            answer = json.loads(text[text.index("{") : text.rindex("}") + 1])
+            answer = json.loads(json_object_text(text))
             return Verdict(bool(answer["relevant"]), " ".join(str(answer["why"]).split())[:200])
         except (ValueError, KeyError, TypeError):
             return Verdict(False, "no usable answer from the judge")

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from papertide.fetch.text import strip_controls
+from papertide.llm import json_object_text
 
 MIN_TAKEAWAYS, MAX_TAKEAWAYS = 3, 7
 MAX_SUMMARY_SENTENCES = 3
@@ -62,19 +63,6 @@ class Draft:
     takeaways: tuple[str, ...]
 
 
-def _json_text(text: str) -> str:
-    """The JSON object in an answer, without the Markdown fences some models add."""
-    text = text.strip()
-    fenced = re.match(r"^```(?:json)?\s*(.*?)\s*```$", text, flags=re.S)
-    if fenced:
-        text = fenced.group(1)
-    if not text.startswith("{"):
-        start, end = text.find("{"), text.rfind("}")
-        if start >= 0 and end > start:
-            text = text[start : end + 1]
-    return text
-
-
 def _check_size(text: str) -> None:
     if len(text) > MAX_ANSWER_CHARS:
         raise InvalidAnswer(
@@ -86,7 +74,7 @@ def _check_size(text: str) -> None:
 def _load(text: str, shape: type[BaseModel]) -> BaseModel:
     _check_size(text)
     try:
-        data = json.loads(_json_text(text))
+        data = json.loads(json_object_text(text))
     except json.JSONDecodeError as exc:
         raise InvalidAnswer(f"the answer is not valid JSON ({exc.msg} at char {exc.pos})") from None
     except RecursionError:

@@ -87,9 +87,10 @@ class LLMWriter:
         messages: list[Message],
         schema: dict[str, Any] | None,
         latin: tuple[str, ...] | None = None,
+        strict: bool = False,
     ) -> str:
         started = time.monotonic()
-        completion = self.backend.complete(messages, schema, latin)
+        completion = self.backend.complete(messages, schema, latin, strict)
         with self._lock:
             self.usage.add(completion, time.monotonic() - started)
         return completion.text
@@ -136,24 +137,53 @@ class LLMWriter:
         def parse(text: str) -> tuple[str, tuple[str, ...]]:
             return parse_summary(text, language, paper.abstract)
 
+        if self.backend.decodes_freely:
+            try:
+                return parse(answer)
+            except InvalidAnswer:
+                # Decoded freely for speed: an unusable answer is asked for again under the
+                # schema, as every answer was before (then repaired as any other answer).
+                answer = self._call(messages, schema, strict=True)
         try:
             return parse(answer)
         except TooFewTakeaways as short:
-            # The summary is fine: ask only for the takeaways that are missing, and one more,
-            # since a small model's extra point often repeats one it already gave.
-            count = MIN_TAKEAWAYS - len(short.takeaways) + 1
-            more = more_takeaways_messages(
-                messages, answer, short.takeaways, count, language, self.prompt_version
-            )
-            added = parse_more_takeaways(
-                self._call(more, more_takeaways_schema(language, count)), language, paper.abstract
-            )
-            takeaways = normalise_takeaways([*short.takeaways, *added])
-            if len(takeaways) < MIN_TAKEAWAYS:
-                raise WriteupFailedError(f"{short} (also after asking for {count} more)") from None
-            return short.summary, takeaways
+            return self._topped_up(messages, answer, short, language, paper.abstract)
         except InvalidAnswer as first:
-            return self._repaired(messages, answer, first, schema, parse, language, "summary")
+            retry = repair_messages(
+                messages, answer, str(first), language, self.prompt_version, "repair summary"
+            )
+            repaired = self._call(retry, schema, strict=True)
+            try:
+                return parse(repaired)
+            except TooFewTakeaways as short:
+                # The repair fixed the summary but left too few points: top them up too.
+                return self._topped_up(retry, repaired, short, language, paper.abstract)
+            except InvalidAnswer as second:
+                raise WriteupFailedError(f"{second} (also before the repair: {first})") from None
+
+    def _topped_up(
+        self,
+        messages: list[Message],
+        answer: str,
+        short: TooFewTakeaways,
+        language: str,
+        abstract: str,
+    ) -> tuple[str, tuple[str, ...]]:
+        """A usable summary with too few takeaways: ask only for the takeaways that are
+        missing, and one more, since a small model's extra point often repeats one it gave."""
+        count = MIN_TAKEAWAYS - len(short.takeaways) + 1
+        more = more_takeaways_messages(
+            messages, answer, short.takeaways, count, language, self.prompt_version
+        )
+        added = parse_more_takeaways(
+            self._call(more, more_takeaways_schema(language, count), strict=True),
+            language,
+            abstract,
+        )
+        takeaways = normalise_takeaways([*short.takeaways, *added])
+        if len(takeaways) < MIN_TAKEAWAYS:
+            raise WriteupFailedError(f"{short} (also after asking for {count} more)") from None
+        return short.summary, takeaways
 
     def _repaired(
         self,
