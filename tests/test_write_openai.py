@@ -206,6 +206,17 @@ def test_a_repair_with_too_few_takeaways_is_topped_up(project: Path, llm: FakeLL
     assert stored(project, "SELECT COUNT(*) FROM writeup_failures") == [(0,)]
 
 
+def test_an_unusable_top_up_is_a_recorded_failure(project: Path, llm: FakeLLM) -> None:
+    too_few = json.dumps({"summary": "本文。", "takeaways": ["只有一点"]}, ensure_ascii=False)
+    one_thread(project)
+    llm.then(llm.default, ok(too_few), ok("no JSON here"))
+    code, out, _ = papertide(project, "run", "--from", str(project / "papers.jsonl"))
+    assert code == 0
+    assert "2 written, 1 failed" in out
+    (reason,) = stored(project, "SELECT reason FROM writeup_failures")[0]
+    assert "takeaways" in str(reason) and "not valid JSON" in str(reason)
+
+
 def test_english_answer_for_chinese_is_rejected_and_retried(project: Path, llm: FakeLLM) -> None:
     english = json.dumps(
         {"summary": "A new method. It works.", "takeaways": ["New method", "Keeps layout", "Ok"]}

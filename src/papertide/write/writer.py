@@ -175,11 +175,11 @@ class LLMWriter:
         more = more_takeaways_messages(
             messages, answer, short.takeaways, count, language, self.prompt_version
         )
-        added = parse_more_takeaways(
-            self._call(more, more_takeaways_schema(language, count), strict=True),
-            language,
-            abstract,
-        )
+        answer = self._call(more, more_takeaways_schema(language, count), strict=True)
+        try:
+            added = parse_more_takeaways(answer, language, abstract)
+        except InvalidAnswer as problem:
+            raise WriteupFailedError(f"{short} (asking for {count} more: {problem})") from None
         takeaways = normalise_takeaways([*short.takeaways, *added])
         if len(takeaways) < MIN_TAKEAWAYS:
             raise WriteupFailedError(f"{short} (also after asking for {count} more)") from None
