@@ -127,6 +127,7 @@ def physical_cores() -> int:
 
 class LocalBackend:
     concurrency = 1
+    decodes_freely = True
 
     def __init__(self, config: LLMConfig, base_dir: Path | None = None) -> None:
         if not llama_cpp_installed():
@@ -146,7 +147,6 @@ class LocalBackend:
         self.name = f"local:{label}"
         # Every physical core: llama.cpp gains little from hyper-threads.
         self.threads = config.threads or physical_cores()
-        self.decodes_freely = True
         self.typical_seconds = SERIAL_SECONDS + PARALLEL_SECONDS / self.threads
         self._llama: Any = None
         self._filter: LatinFilter | None = None

@@ -35,6 +35,8 @@ _FORMATS = ("json_schema", "json_object", "none")
 
 
 class OpenAIBackend:
+    decodes_freely = False  # every answer to a schema is asked for in its JSON mode
+
     def __init__(
         self,
         config: LLMConfig,
@@ -44,7 +46,6 @@ class OpenAIBackend:
         self.name = f"openai:{config.model}"
         self.concurrency = config.concurrency
         self.typical_seconds = 6.0
-        self.decodes_freely = False
         self.config = config
         self.url = f"{config.base_url}/chat/completions"
         self._sleep = sleep

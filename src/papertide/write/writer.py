@@ -117,11 +117,11 @@ class LLMWriter:
         latin = names_to_keep(paper.abstract, language)
         answer = self._call(messages, None, latin)
 
-        def parse(text: str) -> str:
+        def parse(_conversation: list[Message], text: str) -> str:
             return parse_translation(text, language, paper.abstract)
 
         try:
-            return parse(answer)
+            return parse(messages, answer)
         except InvalidAnswer as first:
             return self._repaired(
                 messages, answer, first, None, parse, language, "translation", latin
@@ -134,32 +134,25 @@ class LLMWriter:
         schema = summary_schema(language)
         answer = self._call(messages, schema)
 
-        def parse(text: str) -> tuple[str, tuple[str, ...]]:
-            return parse_summary(text, language, paper.abstract)
-
         if self.backend.decodes_freely:
             try:
-                return parse(answer)
+                return parse_summary(answer, language, paper.abstract)
             except InvalidAnswer:
                 # Decoded freely for speed: an unusable answer is asked for again under the
                 # schema, as every answer was before (then repaired as any other answer).
                 answer = self._call(messages, schema, strict=True)
-        try:
-            return parse(answer)
-        except TooFewTakeaways as short:
-            return self._topped_up(messages, answer, short, language, paper.abstract)
-        except InvalidAnswer as first:
-            retry = repair_messages(
-                messages, answer, str(first), language, self.prompt_version, "repair summary"
-            )
-            repaired = self._call(retry, schema, strict=True)
+
+        def settled(conversation: list[Message], text: str) -> tuple[str, tuple[str, ...]]:
+            """The answer parsed, and topped up when it is short of takeaways."""
             try:
-                return parse(repaired)
+                return parse_summary(text, language, paper.abstract)
             except TooFewTakeaways as short:
-                # The repair fixed the summary but left too few points: top them up too.
-                return self._topped_up(retry, repaired, short, language, paper.abstract)
-            except InvalidAnswer as second:
-                raise WriteupFailedError(f"{second} (also before the repair: {first})") from None
+                return self._topped_up(conversation, text, short, language, paper.abstract)
+
+        try:
+            return settled(messages, answer)
+        except InvalidAnswer as first:
+            return self._repaired(messages, answer, first, schema, settled, language, "summary")
 
     def _topped_up(
         self,
@@ -191,17 +184,18 @@ class LLMWriter:
         answer: str,
         problem: InvalidAnswer,
         schema: dict[str, Any] | None,
-        parse: Callable[[str], T],
+        parse: Callable[[list[Message], str], T],
         language: str,
         part: str,
         latin: tuple[str, ...] | None = None,
     ) -> T:
-        """The one repair of a rejected answer: the conversation goes on with the answer and
-        what was wrong with it; WriteupFailedError when the new answer is unusable too."""
+        """The one repair of a rejected answer, decoded under the schema: the conversation
+        goes on with the answer and what was wrong with it, and ``parse`` reads the new answer
+        in it; WriteupFailedError when the new answer is unusable too."""
         retry = repair_messages(
             messages, answer, str(problem), language, self.prompt_version, f"repair {part}"
         )
         try:
-            return parse(self._call(retry, schema, latin))
+            return parse(retry, self._call(retry, schema, latin, strict=True))
         except InvalidAnswer as second:
             raise WriteupFailedError(f"{second} (also before the repair: {problem})") from None
