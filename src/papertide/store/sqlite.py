@@ -4,12 +4,31 @@ from __future__ import annotations
 
 import fcntl
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
 from papertide.errors import StoreError
 from papertide.store.database import Cursor, Database, Params, holder
+
+# How long a statement waits for another connection's lock before "database is locked".
+BUSY_SECONDS = 10.0
+
+
+def _write_ahead_log(db: sqlite3.Connection) -> None:
+    """Switch the file to WAL. A new file's switch needs a lock that SQLite does not wait for
+    (another process opening the store at the same moment holds it), so it is tried again for
+    as long as any statement would wait."""
+    deadline = time.monotonic() + BUSY_SECONDS
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 class SQLiteDatabase(Database):
@@ -18,10 +37,9 @@ class SQLiteDatabase(Database):
         self.location = str(path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(path, isolation_level=None)
-            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db = sqlite3.connect(path, isolation_level=None, timeout=BUSY_SECONDS)
+            _write_ahead_log(self.db)
             self.db.execute("PRAGMA foreign_keys=ON")
-            self.db.execute("PRAGMA busy_timeout=10000")
         except sqlite3.DatabaseError as exc:
             raise StoreError(
                 f"{path}: cannot open the store ({exc}); restore it from a backup or move it away"
