@@ -143,3 +143,19 @@ def test_a_paper_the_reader_rated_is_decided_by_the_rating_and_says_so() -> None
     no = selector.decide(dropped, Document.from_paper(dropped), ON_TOPIC[0], day)
     assert (yes.selected, yes.score, yes.reason) == (True, 1.0, "you marked it relevant")
     assert (no.selected, no.score, no.reason) == (False, 0.0, "you marked it not relevant")
+
+
+def test_one_paper_marked_not_relevant_among_many_kept_turns_down_only_what_resembles_it() -> None:
+    # The reader kept ten papers on the topic and turned down one that looks just like them
+    # (their own reason: already read, or a side they do not follow): the topic's other papers
+    # stay selected, while papers around a group of turned-down ones do not.
+    odd_one = ON_TOPIC[10:11]
+    rated = Rated(
+        ON_TOPIC[:10],
+        tuple(f"2606.1{i:04d}" for i in range(10)),
+        np.concatenate([odd_one, NEAR[:5]]),
+        ("2606.30000", *(f"2606.2000{i}" for i in range(5))),
+    )
+    model = TopicModel(AMBIGUOUS, ANCHORS, POOL, BOTH, rated, margin=MARGIN)
+    assert selected(model, ON_TOPIC[11:], keyword=True) == 9
+    assert selected(model, NEAR[5:], keyword=True) <= 4

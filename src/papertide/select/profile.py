@@ -12,6 +12,8 @@ the papers being decided and the store's recent ones: the papers the seed score 
 its positives, the rest its negatives, and the topic's examples and the papers the reader
 rated join them (each rating worth ``RATING_WEIGHT`` pool papers; a pool positive nearer to a
 paper marked not relevant than to every paper marked relevant stops counting as positive).
+A paper whose ``RATED_NEIGHBOURS`` nearest rated papers were mostly marked not relevant is not
+selected by its seed score alone.
 A pool paper is scored by the classifier fitted on the other folds of the pool, so that it
 finds what the seed score missed instead of repeating it. The classifier selects a paper by
 itself from a probability of ``CLASSIFIER_BAR`` (lower once the reader has rated papers:
@@ -52,6 +54,8 @@ FOLDS = 4
 CLASSIFIER_BAR = 0.95
 RATED_BAR = 0.5
 RATED_FULLY = 30
+# A paper's nearest rated papers that vote whether the reader turned its like down.
+RATED_NEIGHBOURS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,11 +194,11 @@ class TopicModel:
         if counter and nearest and counter[1] <= nearest[1]:
             counter = None
         score = seed
-        if counter or (liked and disliked and disliked[1] > liked[1]):
-            # Nearer to a counter-example than to every example, or to a paper the reader
-            # turned down than to every one they kept (once they kept one: a first "not
-            # relevant" alone must not turn the whole topic down): its closeness alone no
-            # longer selects it (the classifier still may).
+        if counter or (liked and disliked and _turned_down(self.rated, row)[0]):
+            # Nearer to a counter-example than to every example, or mostly among papers the
+            # reader turned down (once they kept one: a first "not relevant" alone must not
+            # turn the whole topic down): its closeness alone no longer selects it (the
+            # classifier still may).
             score = min(score, 0.45)
         probability = None
         if self.classifier is not None:
@@ -220,6 +224,15 @@ class TopicModel:
             probability,
             self.classifier_bar,
         )
+
+
+def _turned_down(rated: Rated, rows: Vectors) -> NDArray[np.bool_]:
+    """Whether most of each row's ``RATED_NEIGHBOURS`` nearest rated papers were marked not
+    relevant (one "not relevant" among many "relevant" neighbours is outvoted)."""
+    sims = np.concatenate([rows @ rated.relevant.T, rows @ rated.irrelevant.T], axis=1)
+    nearest = np.argsort(-sims, axis=1)[:, :RATED_NEIGHBOURS]
+    down = (nearest >= len(rated.relevant)).sum(axis=1)
+    return np.asarray(down * 2 > nearest.shape[1])
 
 
 def _against_ratings(
