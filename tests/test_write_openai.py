@@ -88,6 +88,31 @@ def test_two_calls_per_paper_and_none_on_rerun(project: Path, llm: FakeLLM) -> N
     assert "3 write-ups stored; 0 papers whose write-up failed" in out
 
 
+def test_a_new_model_rewrites_recent_days_and_older_pages_keep_their_write_ups(
+    project: Path, llm: FakeLLM, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    papertide(project, "run", "--from", str(project / "papers.jsonl"))
+    assert llm.calls == 6
+    config = project / "config.toml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace('"test-model"', '"test-model-2"'), encoding="utf-8")
+    # Only the newest page day (2026-06-17: 2606.90003) is written up again by the new model;
+    # the older day's papers keep their write-up, on their pages too.
+    monkeypatch.setattr("papertide.write.stage.REWRITE_DAYS", 1)
+    code, out, err = papertide(project, "run", "--from", str(project / "papers.jsonl"))
+    assert code == 0, err
+    assert llm.calls == 8
+    assert "1 written, 0 failed, 0 pending" in out
+    rows = stored(project, "SELECT arxiv_id FROM writeups WHERE model = 'openai:test-model-2'")
+    assert rows == [("2606.90003",)]
+    for topic in ("i2i", "3dgs"):
+        assert "本文提出一种新方法" in page(project, topic, "2026-06-16")
+    # --force-write brings every page to the new model.
+    papertide(project, "run", "--from", str(project / "papers.jsonl"), "--force-write")
+    assert llm.calls == 14
+    assert len(stored(project, "SELECT 1 FROM writeups WHERE model = 'openai:test-model-2'")) == 3
+
+
 def test_translation_is_plain_text_and_summary_json_naming_the_topic(
     project: Path, llm: FakeLLM
 ) -> None:

@@ -49,6 +49,8 @@ def _entry(
     failure: str | None = None
     if model:
         writeup = store.get_writeup(paper.arxiv_id, paper.version, model, PROMPT_VERSION, language)
+        # Written by an earlier model or prompt and not (yet) again: the earlier write-up.
+        writeup = writeup or store.latest_writeup(paper.arxiv_id, paper.version, language)
         failed = writeup is None and store.writeup_failure(
             paper.arxiv_id, paper.version, model, PROMPT_VERSION, language
         )

@@ -583,6 +583,16 @@ class Store:
             tuple(json.loads(row[3])),
         )
 
+    def latest_writeup(self, arxiv_id: str, version: int, language: str) -> Writeup | None:
+        """The newest write-up of this paper version in this language, by any model and
+        prompt version (what a page shows until the current ones write it again)."""
+        row = self.db.execute(
+            "SELECT model, prompt_version FROM writeups WHERE arxiv_id = ? AND version = ?"
+            " AND language = ? ORDER BY created_at DESC, prompt_version DESC, model LIMIT 1",
+            (arxiv_id, version, language),
+        ).fetchone()
+        return self.get_writeup(arxiv_id, version, row[0], row[1], language) if row else None
+
     def save_writeup(self, w: Writeup) -> None:
         with self.transaction() as db:
             db.execute(

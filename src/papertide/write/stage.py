@@ -27,6 +27,12 @@ class WriteStats:
     error: str | None = None  # why the stage stopped early
 
 
+# After a change of model or prompt version, the selected papers of the newest REWRITE_DAYS
+# page days are written up again; older pages keep the write-up they have (`--force-write`
+# rewrites them too), so an upgrade costs a week's calls, not the whole history's.
+REWRITE_DAYS = 7
+
+
 def missing(
     store: Store,
     papers: Iterable[tuple[Paper, Topic | None]],
@@ -34,15 +40,19 @@ def missing(
     language: str,
     prompt_version: str,
     force: bool = False,
+    keep_earlier: Callable[[Paper], bool] = lambda paper: False,
 ) -> list[tuple[Paper, Topic | None]]:
-    """The paper versions without a cached write-up, each once (the first topic names it)."""
+    """The paper versions without a cached write-up, each once (the first topic names it);
+    a paper for which ``keep_earlier`` is true is left out when another model or prompt
+    version wrote it up."""
     todo: dict[tuple[str, int], tuple[Paper, Topic | None]] = {}
     for paper, topic in papers:
         key = (paper.arxiv_id, paper.version)
         if key in todo:
             continue
-        if force or not store.get_writeup(
-            paper.arxiv_id, paper.version, writer.model, prompt_version, language
+        if force or not (
+            store.get_writeup(paper.arxiv_id, paper.version, writer.model, prompt_version, language)
+            or (keep_earlier(paper) and store.latest_writeup(*key, language))
         ):
             todo[key] = (paper, topic)
     return list(todo.values())
@@ -103,11 +113,22 @@ def write_pending(
     note: Callable[[str], None] = lambda message: None,
 ) -> WriteStats:
     """A write-up for each selected paper version that has none yet (a paper selected by two
-    topics is written once), saying first how long that will take; failures are recorded, an
+    topics is written once; one written by another model or prompt version only on the newest
+    ``REWRITE_DAYS`` days), saying first how long that will take; failures are recorded, an
     unreachable backend leaves the rest pending for the next run."""
     by_slug = {t.slug: t for t in topics}
-    selected = ((s.paper, by_slug[s.match.topic]) for s in store.selected(list(by_slug)))
-    todo = missing(store, selected, writer, language, PROMPT_VERSION, force)
+    selected = store.selected(list(by_slug))
+    day_of = {(s.paper.arxiv_id, s.paper.version): s.match.day for s in selected}
+    recent = set(sorted(set(day_of.values()), reverse=True)[:REWRITE_DAYS])
+    todo = missing(
+        store,
+        ((s.paper, by_slug[s.match.topic]) for s in selected),
+        writer,
+        language,
+        PROMPT_VERSION,
+        force,
+        lambda paper: day_of[(paper.arxiv_id, paper.version)] not in recent,
+    )
     if todo:
         note(estimate(len(todo), writer))
     progress = iter(track(range(len(todo)), "Writing", len(todo)))
