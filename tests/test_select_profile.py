@@ -159,3 +159,13 @@ def test_one_paper_marked_not_relevant_among_many_kept_turns_down_only_what_rese
     model = TopicModel(AMBIGUOUS, ANCHORS, POOL, BOTH, rated, margin=MARGIN)
     assert selected(model, ON_TOPIC[11:], keyword=True) == 9
     assert selected(model, NEAR[5:], keyword=True) <= 4
+    # The reason names a kept paper, even where the odd one out is nearest.
+    seen = [model.assess(v, True) for v in ON_TOPIC[11:]]
+    assert all(not s.turned_down and s.liked for s in seen)
+    assert any(s.disliked and s.disliked[0] == "2606.30000" for s in seen)
+    topic = Topic(slug="t", name="T", description="d", query="x")
+    paper = Paper("2606.99999", 1, "x marks it", (), "An abstract.", ("cs.CV",))
+    decided = SemanticSelector(topic, model).decide(
+        paper, Document.from_paper(paper), ON_TOPIC[12], date(2026, 6, 16)
+    )
+    assert decided.selected and "that you marked relevant" in decided.reason

@@ -121,6 +121,7 @@ class Assessment:
     counter: tuple[str, float] | None  # a counter-example nearer than every example
     liked: tuple[str, float] | None  # the nearest paper the reader marked relevant
     disliked: tuple[str, float] | None  # ... or not relevant
+    turned_down: bool  # most of its nearest rated papers were marked not relevant
     classifier: float | None  # the classifier's probability, when one was fitted
     classifier_bar: float  # from which the classifier selects by itself
 
@@ -194,7 +195,8 @@ class TopicModel:
         if counter and nearest and counter[1] <= nearest[1]:
             counter = None
         score = seed
-        if counter or (liked and disliked and _turned_down(self.rated, row)[0]):
+        turned_down = bool(liked and disliked and _turned_down(self.rated, row)[0])
+        if counter or turned_down:
             # Nearer to a counter-example than to every example, or mostly among papers the
             # reader turned down (once they kept one: a first "not relevant" alone must not
             # turn the whole topic down): its closeness alone no longer selects it (the
@@ -221,6 +223,7 @@ class TopicModel:
             counter,
             liked,
             disliked,
+            turned_down,
             probability,
             self.classifier_bar,
         )

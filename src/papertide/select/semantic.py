@@ -111,7 +111,7 @@ def explain(seen: Assessment) -> list[str]:
         parts.append(
             f"topic classifier {seen.classifier:.2f} (selects from {seen.classifier_bar:.2f})"
         )
-    if seen.liked and (seen.disliked is None or seen.liked[1] >= seen.disliked[1]):
+    if seen.liked and not seen.turned_down:
         parts.append(f"like {seen.liked[0]} that you marked relevant ({seen.liked[1]:.2f})")
     elif seen.disliked:
         parts.append(
