@@ -258,6 +258,13 @@ def test_writeups_and_their_failures(store_target: Path | str) -> None:
         assert store.get_writeup(*key) == w
         assert store.writeup_failure(*key) is None
         assert store.count_writeups() == (1, 0)
+        # Another model and prompt version wrote it later: the newest is what a page shows.
+        assert store.latest_writeup(PAPER.arxiv_id, 1, "zh-CN") == w
+        newer = replace(w, model="m2", prompt_version="v2", summary="新的摘要。")
+        store.save_writeup(newer)
+        assert store.latest_writeup(PAPER.arxiv_id, 1, "zh-CN") == newer
+        assert store.latest_writeup(PAPER.arxiv_id, 1, "en") is None
+        assert store.latest_writeup(PAPER.arxiv_id, 2, "zh-CN") is None
 
 
 def test_figures_and_their_jobs(store_target: Path | str) -> None:
