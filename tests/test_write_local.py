@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from papertide.config import LLMConfig
@@ -91,11 +92,21 @@ def test_the_latin_filter_holds_the_model_to_the_names(model_path: Path) -> None
 
 
 class _ScriptedLlama:
-    """Answers each chat completion with the next scripted text; records how it was asked."""
+    """Answers each completion with the next scripted text; records how it was asked. A
+    scripted answer to a free JSON call is the whole object: the start the backend wrote for
+    the model is taken off it."""
+
+    metadata = {
+        "tokenizer.chat_template": (
+            "{% for m in messages %}<{{ m.role }}>{{ m.content }}{% endfor %}<assistant>"
+        )
+    }
 
     def __init__(self, *answers: str) -> None:
         self.answers = list(answers)
         self.asked: list[dict[str, object]] = []
+        self.prompts: list[str] = []
+        self._model = self
 
     # A two-token vocabulary for the Latin filter: "a" and "的".
     def n_vocab(self) -> int:
@@ -105,13 +116,31 @@ class _ScriptedLlama:
         return "".join("a的"[t] for t in tokens).encode()
 
     def tokenize(self, text: bytes, add_bos: bool, special: bool) -> list[int]:
+        if special:  # a prompt
+            self.prompts.append(text.decode())
         return [0] if text.strip() else []
+
+    def token_eos(self) -> int:
+        return 1
+
+    def token_bos(self) -> int:
+        return 1
+
+    def token_get_text(self, token: int) -> str:
+        return "</s>"
 
     def create_chat_completion(self, **kwargs: object) -> dict[str, object]:
         self.asked.append(kwargs)
         text = self.answers.pop(0)
         usage = {"prompt_tokens": 100, "completion_tokens": len(text)}
         return {"choices": [{"message": {"content": text}}], "usage": usage}
+
+    def create_completion(self, **kwargs: object) -> dict[str, object]:
+        self.asked.append({**kwargs, "response_format": None})
+        start = self.prompts[-1].rpartition("<assistant>")[2]
+        text = self.answers.pop(0).removeprefix(start)
+        usage = {"prompt_tokens": 100, "completion_tokens": len(text)}
+        return {"choices": [{"text": text}], "usage": usage}
 
 
 TINY_PAPER = Paper("2606.00001", 1, "A method", (), "We propose a method.", ("cs.CV",))
@@ -141,6 +170,19 @@ def test_an_answer_to_a_schema_is_decoded_freely_unless_strict(tmp_path: Path) -
     assert llama.asked[1]["response_format"] is not None  # under the schema's grammar
 
 
+def test_a_free_answer_starts_as_the_schema_does(tmp_path: Path) -> None:
+    backend, llama = _scripted(tmp_path, GOOD)
+    asked = [{"role": "user", "content": "..."}]
+    assert backend.complete(asked, summary_schema("zh-CN")).text == GOOD
+    # The model's answer starts after the object's first key, written in its prompt...
+    assert llama.prompts[-1] == '<user>...<assistant>{"summary": "'
+    # ...and its first token must be a letter of the language's script, as under the schema;
+    # the tokens after it are free.
+    (first,) = llama.asked[0]["logits_processor"]  # type: ignore[misc]
+    assert list(first(None, np.ones(2))) == [-np.inf, 1.0]  # "a" barred, "的" kept
+    assert list(first(None, np.ones(2))) == [1.0, 1.0]
+
+
 @pytest.mark.parametrize(
     "free",
     [
@@ -162,7 +204,7 @@ def test_an_unusable_free_answer_is_asked_for_again_under_the_schema(
 
 
 def test_a_usable_free_answer_is_kept(tmp_path: Path) -> None:
-    free = '```json\n{"summary": "本文。", "takeaways": ["MINT 是一种方法。", "二", "三"]}\n```'
+    free = '{"summary": "本文。", "takeaways": ["MINT 是一种方法。", "二", "三"]}'
     backend, llama = _scripted(tmp_path, "本文提出了一种新方法。", free)
     writer = LLMWriter(backend)
     writeup = writer.write(TINY_PAPER, None, "zh-CN")

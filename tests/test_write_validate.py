@@ -107,6 +107,15 @@ def test_fenced_json_is_accepted_and_garbage_explained() -> None:
         parse_summary('["a", "b"]', "zh-CN", ABSTRACT)
 
 
+def test_an_answer_that_ends_without_closing_its_object_is_read() -> None:
+    # As a small model sometimes stops: after the takeaways' "]", without the final "}".
+    unclosed = answer().removesuffix("}")
+    assert parse_summary(unclosed, "zh-CN", ABSTRACT)[1] == ("新方法", "保持布局", "效果更好")
+    # An answer cut off inside a string (a loop stopped at the token limit) stays unusable.
+    with pytest.raises(InvalidAnswer, match="not valid JSON"):
+        parse_summary(answer()[:-12], "zh-CN", ABSTRACT)
+
+
 def test_markup_the_abstract_lacks_is_removed() -> None:
     answered = "<p>我们提出了一种**图像转换**方法，</p>\n<br/>保持场景布局。"
     assert (

@@ -3,8 +3,11 @@
 An answer to a JSON schema is decoded freely unless it is asked for ``strict``, then under
 llama.cpp's grammar sampling, which always parses (and starts each text in the language's
 script) but costs nearly half of a call's time on 2 cores: the writer asks strictly when a free
-answer is unusable. A translation into a language with its own script keeps to the source's
-names (`LatinFilter`). The language and structure checks still apply. One call at a time.
+answer is unusable. A free answer starts as the grammar would start it (`opening`): the
+object's first key written for the model, and a first letter its pattern allows; without that,
+7 of 20 summaries copied the English abstract. A translation into a language with its own
+script keeps to the source's names (`LatinFilter`). The language and structure checks still
+apply. One call at a time.
 """
 
 from __future__ import annotations
@@ -55,6 +58,20 @@ def bounded(schema: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def opening(schema: dict[str, Any]) -> tuple[str, re.Pattern[str] | None]:
+    """How an answer to ``schema`` starts under its grammar: the text up to its first string
+    (``{"summary": "``) and the characters that string may start with (its pattern's leading
+    ``^[...]``), or ("", None) when the schema does not start with a string property."""
+    properties = schema.get("properties")
+    if schema.get("type") != "object" or not isinstance(properties, dict) or not properties:
+        return "", None
+    name, first = next(iter(properties.items()))
+    if not isinstance(first, dict) or first.get("type") != "string":
+        return "", None
+    letters = re.match(r"\^(\[(?:\\.|[^\]])+\])", str(first.get("pattern", "")))
+    return '{"' + name + '": "', re.compile(letters.group(1)) if letters else None
+
+
 # A token that writes Latin letters (or a LaTeX backslash).
 _LATIN = re.compile(r"[A-Za-z\\]")
 
@@ -69,14 +86,14 @@ class LatinFilter:
 
     def __init__(self, llama: Any) -> None:
         self._llama = llama
-        latin = np.zeros(llama.n_vocab(), bool)
-        for token in range(len(latin)):
+        texts = []
+        for token in range(llama.n_vocab()):
             try:
-                text = llama.detokenize([token]).decode("utf-8", "ignore")
+                texts.append(llama.detokenize([token]).decode("utf-8", "ignore"))
             except (ValueError, RuntimeError):  # pragma: no cover - special tokens
-                continue
-            latin[token] = bool(_LATIN.search(text))
-        self._latin = latin
+                texts.append("")
+        self._texts = texts
+        self._latin = np.array([bool(_LATIN.search(text)) for text in texts], bool)
 
     def processor(self, allowed: Sequence[str]) -> Any:
         keep = np.zeros_like(self._latin)
@@ -88,6 +105,21 @@ class LatinFilter:
 
         def bar(_ids: Any, scores: Any) -> Any:
             scores[barred[: len(scores)]] = -np.inf
+            return scores
+
+        return bar
+
+    def first_token(self, letters: re.Pattern[str]) -> Any:
+        """A processor that lets the answer's first token only be one that starts with one of
+        ``letters``, as a grammar's ``^[...]`` does, and leaves the rest of the answer free."""
+        barred = np.array([not letters.match(text) for text in self._texts], bool)
+        sampled = 0
+
+        def bar(_ids: Any, scores: Any) -> Any:
+            nonlocal sampled
+            if sampled == 0:
+                scores[barred[: len(scores)]] = -np.inf
+            sampled += 1
             return scores
 
         return bar
@@ -150,6 +182,7 @@ class LocalBackend:
         self.typical_seconds = SERIAL_SECONDS + PARALLEL_SECONDS / self.threads
         self._llama: Any = None
         self._filter: LatinFilter | None = None
+        self._formatter: Any = None
 
     def probe(self, timeout: float) -> Probe:
         """The model file is a GGUF file (loading it would take seconds and a gigabyte)."""
@@ -183,6 +216,23 @@ class LocalBackend:
                 raise LLMError(f"cannot load the model {self.path}: {exc}") from None
         return self._llama
 
+    def _chat_formatter(self) -> Any:
+        """The GGUF's own chat template, to write the start of an answer for the model; None
+        when the file has none."""
+        if self._formatter is None:
+            llama = self._load()
+            template = (llama.metadata or {}).get("tokenizer.chat_template")
+            if not template:
+                self._formatter = False
+            else:
+                formats: Any = importlib.import_module("llama_cpp.llama_chat_format")
+                self._formatter = formats.Jinja2ChatFormatter(
+                    template=template,
+                    eos_token=llama._model.token_get_text(llama.token_eos()),
+                    bos_token=llama._model.token_get_text(llama.token_bos()),
+                )
+        return self._formatter or None
+
     def _latin_filter(self) -> LatinFilter:
         if self._filter is None:
             self._filter = LatinFilter(self._load())
@@ -201,7 +251,13 @@ class LocalBackend:
         if not strict:
             # Measured on the summary call (2 threads): 25 tokens/s decoded freely, 14 under
             # the grammar.
-            return self._chat(messages, None, None, min(FREE_MAX_TOKENS, self.config.max_tokens))
+            max_tokens = min(FREE_MAX_TOKENS, self.config.max_tokens)
+            start, letters = opening(schema)
+            formatter = self._chat_formatter() if start else None
+            if formatter is None:
+                return self._chat(messages, None, None, max_tokens)
+            first = self._latin_filter().first_token(letters) if letters else None
+            return self._continue(formatter, messages, start, first, max_tokens)
         grammar = {"type": "json_object", "schema": bounded(schema)}
         return self._chat(messages, grammar, None, self.config.max_tokens)
 
@@ -230,6 +286,38 @@ class LocalBackend:
         usage = result.get("usage") or {}
         return Completion(
             text=result["choices"][0]["message"].get("content") or "",
+            prompt_tokens=int(usage.get("prompt_tokens") or 0),
+            completion_tokens=int(usage.get("completion_tokens") or 0),
+        )
+
+    def _continue(
+        self,
+        formatter: Any,
+        messages: list[Message],
+        start: str,
+        processor: Any,
+        max_tokens: int,
+    ) -> Completion:
+        """The answer to ``messages`` that begins with ``start``, written for the model."""
+        llama = self._load()
+        formatted = formatter(messages=messages)
+        prompt = llama.tokenize(
+            (formatted.prompt + start).encode("utf-8"), add_bos=False, special=True
+        )
+        try:
+            result = llama.create_completion(
+                prompt=prompt,
+                logits_processor=[processor] if processor is not None else None,
+                temperature=self.config.temperature,
+                max_tokens=max_tokens,
+                repeat_penalty=1.1,  # as in _chat
+                stop=formatted.stop,
+            )
+        except (ValueError, RuntimeError) as exc:
+            raise WriteupFailedError(f"the local model failed: {exc}") from None
+        usage = result.get("usage") or {}
+        return Completion(
+            text=start + (result["choices"][0].get("text") or ""),
             prompt_tokens=int(usage.get("prompt_tokens") or 0),
             completion_tokens=int(usage.get("completion_tokens") or 0),
         )

@@ -71,10 +71,38 @@ def _check_size(text: str) -> None:
         )
 
 
+def closed(text: str) -> str:
+    """``text`` with the brackets it left open closed, when it stops after a whole value (a
+    small model sometimes ends its object at the takeaways' ``]``); else ``text`` unchanged."""
+    expected: list[str] = []
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            expected.append("]" if ch == "[" else "}")
+        elif ch in "]}" and (not expected or expected.pop() != ch):
+            return text
+    if in_string or not expected:
+        return text
+    return text.rstrip().removesuffix(",") + "".join(reversed(expected))
+
+
 def _load(text: str, shape: type[BaseModel]) -> BaseModel:
     _check_size(text)
+    found = json_object_text(text)
     try:
-        data = json.loads(json_object_text(text))
+        try:
+            data = json.loads(found)
+        except json.JSONDecodeError:
+            data = json.loads(closed(found))
     except json.JSONDecodeError as exc:
         raise InvalidAnswer(f"the answer is not valid JSON ({exc.msg} at char {exc.pos})") from None
     except RecursionError:
