@@ -195,7 +195,7 @@ class TopicModel:
         if counter and nearest and counter[1] <= nearest[1]:
             counter = None
         score = seed
-        turned_down = bool(liked and disliked and _turned_down(self.rated, row)[0])
+        turned_down = bool(liked and disliked and _turned_down(self.rated, vector))
         if counter or turned_down:
             # Nearer to a counter-example than to every example, or mostly among papers the
             # reader turned down (once they kept one: a first "not relevant" alone must not
@@ -229,13 +229,12 @@ class TopicModel:
         )
 
 
-def _turned_down(rated: Rated, rows: Vectors) -> NDArray[np.bool_]:
-    """Whether most of each row's ``RATED_NEIGHBOURS`` nearest rated papers were marked not
+def _turned_down(rated: Rated, vector: Vectors) -> bool:
+    """Whether most of the paper's ``RATED_NEIGHBOURS`` nearest rated papers were marked not
     relevant (one "not relevant" among many "relevant" neighbours is outvoted)."""
-    sims = np.concatenate([rows @ rated.relevant.T, rows @ rated.irrelevant.T], axis=1)
-    nearest = np.argsort(-sims, axis=1)[:, :RATED_NEIGHBOURS]
-    down = (nearest >= len(rated.relevant)).sum(axis=1)
-    return np.asarray(down * 2 > nearest.shape[1])
+    sims = np.concatenate([rated.relevant @ vector, rated.irrelevant @ vector])
+    nearest = np.argsort(-sims)[:RATED_NEIGHBOURS]
+    return bool((nearest >= len(rated.relevant)).sum() * 2 > len(nearest))
 
 
 def _against_ratings(
