@@ -106,6 +106,7 @@ class _ScriptedLlama:
         self.answers = list(answers)
         self.asked: list[dict[str, object]] = []
         self.prompts: list[str] = []
+        self.writing = ""
         self._model = self
 
     # A two-token vocabulary for the Latin filter: "a" and "的".
@@ -113,7 +114,8 @@ class _ScriptedLlama:
         return 2
 
     def detokenize(self, tokens: list[int]) -> bytes:
-        return "".join("a的"[t] for t in tokens).encode()
+        # Tokens from 1000 on are the characters of the answer being written.
+        return "".join(self.writing[t - 1000] if t >= 1000 else "a的"[t] for t in tokens).encode()
 
     def tokenize(self, text: bytes, add_bos: bool, special: bool) -> list[int]:
         if special:  # a prompt
@@ -139,6 +141,13 @@ class _ScriptedLlama:
         self.asked.append({**kwargs, "response_format": None})
         start = self.prompts[-1].rpartition("<assistant>")[2]
         text = self.answers.pop(0).removeprefix(start)
+        stop: Any = kwargs.get("stopping_criteria")
+        # Written a character a token after the prompt's one token, until told to stop.
+        self.writing = text
+        for end in range(1, len(text) + 1):
+            if stop is not None and stop(np.array([0, *range(1000, 1000 + end)]), None):
+                text = text[:end]
+                break
         usage = {"prompt_tokens": 100, "completion_tokens": len(text)}
         return {"choices": [{"text": text}], "usage": usage}
 
@@ -210,3 +219,17 @@ def test_a_usable_free_answer_is_kept(tmp_path: Path) -> None:
     writeup = writer.write(TINY_PAPER, None, "zh-CN")
     assert writeup.takeaways[0] == "MINT 是一种方法。"  # a name may come first
     assert writer.usage.calls == 2
+
+
+def test_a_free_summary_is_closed_after_three_sentences(tmp_path: Path) -> None:
+    long = '{"summary": "一。二。三。四。五。六。", "takeaways": ["甲", "乙", "丙"]}'
+    rest = '{"summary": "一。二。三。", "takeaways": ["甲", "乙", "丙"]}'
+    backend, llama = _scripted(tmp_path, long, rest)
+    asked = [{"role": "user", "content": "..."}]
+    answer = backend.complete(asked, summary_schema("zh-CN"))
+    # The model stopped after its third sentence; the string was closed for it and the
+    # takeaways opened, their first token held to the script as the summary's was.
+    assert answer.text == rest
+    assert llama.prompts[-1].endswith('<assistant>{"summary": "一。二。三。", "takeaways": ["')
+    assert all(a["logits_processor"] for a in llama.asked)
+    assert answer.completion_tokens == len("一。二。三。") + len('甲", "乙", "丙"]}')

@@ -8,6 +8,7 @@ import re
 import shutil
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -357,7 +358,7 @@ def test_endpoint_without_json_schema_falls_back_to_json_object(llm: FakeLLM) ->
     assert formats == [None, "json_schema", "json_object", None, "json_object"]
 
 
-def test_numbers_absent_from_the_abstract_are_flagged(llm: FakeLLM) -> None:
+def test_numbers_absent_from_the_abstract_are_flagged_and_lost_ones_restored(llm: FakeLLM) -> None:
     answer = json.dumps(
         {
             "summary": "本文在2,048对图像上训练。FID降低了13分。",
@@ -369,9 +370,21 @@ def test_numbers_absent_from_the_abstract_are_flagged(llm: FakeLLM) -> None:
     writeup = LLMWriter(_backend(llm.url, [])).write(PAPER, None, "zh-CN")
     assert writeup.flags == ("numbers not in the abstract: 13, 99",)
     assert re.search("2,048", translate_messages(PAPER, "zh-CN")[1]["content"])
-    llm.then(ok("我们在很多对图像上训练，FID 降低 12.5 分。"), ok(answer))
-    writeup = LLMWriter(_backend(llm.url, [])).write(PAPER, None, "zh-CN")
+    # A translation that lost a number: the sentence that held it is translated again alone.
+    paper = replace(PAPER, abstract="We train on 2,048 pairs. We reduce FID by 12.5 points.")
+    lost = "我们在很多对图像上训练。FID 降低了 12.5 分。"
+    llm.then(ok(lost), ok("我们在 2,048 对图像上训练。"), ok(answer))
+    before = llm.calls
+    writeup = LLMWriter(_backend(llm.url, [])).write(paper, None, "zh-CN")
+    assert writeup.translation == "我们在 2,048 对图像上训练。FID 降低了 12.5 分。"
+    assert not any("translation" in flag for flag in writeup.flags)
+    asked = llm.received[before + 1].user_text
+    assert "<abstract>\nWe train on 2,048 pairs.\n</abstract>" in asked and "12.5" not in asked
+    # ... and when it is lost again, the write-up says so.
+    llm.then(ok(lost), ok("我们在很多对图像上训练。"), ok(answer))
+    writeup = LLMWriter(_backend(llm.url, [])).write(paper, None, "zh-CN")
     assert "numbers missing from the translation: 2048" in writeup.flags
+    assert llm.calls == before + 6
 
 
 def test_write_command_tries_a_file_without_touching_store_or_site(

@@ -299,7 +299,6 @@ class LLMConfig(_Section):
     context_size: int = Field(default=4096, ge=1024)
     threads: int = Field(default=0, ge=0)
 
-
     @model_validator(mode="after")
     def _needs_model(self) -> LLMConfig:
         if self.backend == "openai" and not self.model:

@@ -222,9 +222,7 @@ def run(
                 )
             with log.stage("write"):
                 writing = (
-                    write_pending(
-                        store, topics, writer, config.language, track, force_write, warn
-                    )
+                    write_pending(store, topics, writer, config.language, track, force_write, warn)
                     if writer and write
                     else None
                 )

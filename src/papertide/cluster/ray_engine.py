@@ -74,9 +74,7 @@ class RayEngine:
         try:
             import ray
         except ImportError:
-            raise ConfigError(
-                "--engine ray needs Ray: pip install 'papertide[cluster]'"
-            ) from None
+            raise ConfigError("--engine ray needs Ray: pip install 'papertide[cluster]'") from None
         if self.address and store.db.file is not None:
             raise ConfigError(
                 f"Ray workers on other machines cannot open the SQLite file {store.location}:"

@@ -72,6 +72,45 @@ def opening(schema: dict[str, Any]) -> tuple[str, re.Pattern[str] | None]:
     return '{"' + name + '": "', re.compile(letters.group(1)) if letters else None
 
 
+# The sentences a free answer's first string may hold, by property name: asked for two or
+# three, a small model often writes the whole abstract out as its summary (which the writer
+# cuts to three sentences anyway), and those tokens were a third of the call. The string is
+# closed after them and the model goes on with the next property.
+MAX_SENTENCES = {"summary": 3}
+_SENTENCE_END = re.compile(r"[。！？]|[.!?](?=\s)")
+_JSON_STRING = re.compile(r'(?:[^"\\]|\\.)*')
+
+
+def sentence_cut(text: str, start: str, limit: int) -> int | None:
+    """Where a free answer ``text`` that began with ``start`` (an opening up to its first
+    string) must stop so that the string holds ``limit`` sentences: after the last of them;
+    None while it holds fewer or once it has ended by itself."""
+    content = text[len(start) :]
+    inside = _JSON_STRING.match(content)
+    if inside is None or inside.end() < len(content):
+        return None  # closed by a quote (or not a string at all)
+    ends = [m.end() for m in _SENTENCE_END.finditer(content)]
+    return len(start) + ends[limit - 1] if len(ends) >= limit else None
+
+
+def after_opening(schema: dict[str, Any]) -> tuple[int, str] | None:
+    """For a schema whose first string is bounded in ``MAX_SENTENCES``: that bound, and the
+    text that closes the string and opens the next property as its grammar would
+    (``", "takeaways": ["``)."""
+    properties = list((schema.get("properties") or {}).items())
+    limit = MAX_SENTENCES.get(properties[0][0]) if properties else None
+    if limit is None:
+        return None
+    if len(properties) == 1:
+        return limit, '"}'
+    name, following = properties[1]
+    items = following.get("items") if following.get("type") == "array" else following
+    string = isinstance(items, dict) and items.get("type") == "string"
+    return limit, '", "' + name + '": ' + ("[" if items is not following else "") + (
+        '"' if string else ""
+    )
+
+
 # A token that writes Latin letters (or a LaTeX backslash).
 _LATIN = re.compile(r"[A-Za-z\\]")
 
@@ -257,8 +296,9 @@ class LocalBackend:
             formatter = self._chat_formatter() if start else None
             if formatter is None:
                 return self._chat(messages, None, None, max_tokens)
-            first = self._latin_filter().first_token(letters) if letters else None
-            return self._continue(formatter, messages, start, first, max_tokens)
+            return self._continue(
+                formatter, messages, start, letters, max_tokens, after_opening(schema)
+            )
         grammar = {"type": "json_object", "schema": bounded(schema)}
         return self._chat(messages, grammar, None, self.config.max_tokens)
 
@@ -284,23 +324,49 @@ class LocalBackend:
         formatter: Any,
         messages: list[Message],
         start: str,
-        processor: Any,
+        letters: re.Pattern[str] | None,
         max_tokens: int,
+        bound: tuple[int, str] | None = None,
     ) -> Completion:
-        """The answer to ``messages`` that begins with ``start``, written for the model."""
+        """The answer to ``messages`` that begins with ``start``, written for the model, its
+        first token one that starts with one of ``letters``; with a ``bound`` (sentences,
+        continuation), the first string is closed after that many sentences and the answer
+        goes on from the continuation (its first token held to ``letters`` too)."""
         llama = self._load()
         formatted = formatter(messages=messages)
-        prompt = llama.tokenize(
-            (formatted.prompt + start).encode("utf-8"), add_bos=False, special=True
-        )
-        result = self._generate(
-            llama.create_completion,
-            processor,
-            prompt=prompt,
-            max_tokens=max_tokens,
-            stop=formatted.stop,
-        )
-        return _completion(start + (result["choices"][0].get("text") or ""), result)
+
+        def answer(head: str, tokens: int, stop: Any = None) -> tuple[str, Any]:
+            first = self._latin_filter().first_token(letters) if letters else None
+            result = self._generate(
+                llama.create_completion,
+                first,
+                prompt=prompted(head),
+                max_tokens=tokens,
+                stop=formatted.stop,
+                stopping_criteria=stop,
+            )
+            return head + (result["choices"][0].get("text") or ""), result
+
+        def prompted(head: str) -> list[int]:
+            text = (formatted.prompt + head).encode("utf-8")
+            return list(llama.tokenize(text, add_bos=False, special=True))
+
+        if bound is None:
+            return _completion(*answer(start, max_tokens))
+        limit, continuation = bound
+        begun = len(prompted(start))
+
+        def enough(ids: Any, _logits: Any) -> bool:
+            written = llama.detokenize(list(ids[begun:])).decode("utf-8", "ignore")
+            return sentence_cut(start + written, start, limit) is not None
+
+        text, result = answer(start, max_tokens, enough)
+        cut = sentence_cut(text, start, limit)
+        if cut is None:
+            return _completion(text, result)
+        used = _completion(text, result).completion_tokens
+        done = _completion(*answer(text[:cut] + continuation, max(1, max_tokens - used)))
+        return Completion(done.text, done.prompt_tokens, done.completion_tokens + used)
 
     def _generate(self, create: Any, processor: Any, **arguments: Any) -> Any:
         """One llama-cpp-python call with the settings every call shares."""

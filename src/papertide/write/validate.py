@@ -247,6 +247,14 @@ def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
 
 
+def join_sentences(sentences: list[str]) -> str:
+    """``split_sentences`` undone: nothing after a CJK full stop, a space after any other."""
+    text = ""
+    for sentence in sentences:
+        text += sentence if not text or text[-1] in "。！？" else " " + sentence
+    return text
+
+
 def trim_summary(summary: str) -> str:
     """At most MAX_SUMMARY_SENTENCES sentences, cut at sentence ends."""
     sentences = split_sentences(summary)
@@ -354,6 +362,12 @@ def numbers_in(text: str) -> set[str]:
     return found
 
 
+def numbers_lost(source: str, translation: str) -> list[str]:
+    """The numbers of ``source`` that ``translation`` does not have, shortest first."""
+    translated = numbers_in(translation) | numbers_in(translation.replace(",", ""))
+    return sorted(numbers_in(source) - translated, key=lambda n: (len(n), n))
+
+
 def check_draft(draft: Draft, abstract: str, title: str = "") -> tuple[str, ...]:
     """Flags for the reader and the evaluation: numbers in the summary or takeaways that the
     abstract does not contain, and numbers or LaTeX math of the abstract missing from the
@@ -364,8 +378,7 @@ def check_draft(draft: Draft, abstract: str, title: str = "") -> tuple[str, ...]
     unknown = sorted(written - source, key=lambda n: (len(n), n))
     if unknown:
         flags.append("numbers not in the abstract: " + ", ".join(unknown))
-    translated = numbers_in(draft.translation) | numbers_in(draft.translation.replace(",", ""))
-    dropped = sorted(numbers_in(abstract) - translated, key=lambda n: (len(n), n))
+    dropped = numbers_lost(abstract, draft.translation)
     if dropped:
         flags.append("numbers missing from the translation: " + ", ".join(dropped))
     squeeze = re.compile(r"\s+")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from papertide.errors import WriteupFailedError
@@ -35,11 +35,14 @@ from papertide.write.validate import (
     InvalidAnswer,
     TooFewTakeaways,
     check_draft,
+    join_sentences,
     names_to_keep,
     normalise_takeaways,
+    numbers_lost,
     parse_more_takeaways,
     parse_summary,
     parse_translation,
+    split_sentences,
 )
 
 T = TypeVar("T")
@@ -121,11 +124,41 @@ class LLMWriter:
             return parse_translation(text, language, paper.abstract)
 
         try:
-            return parse(messages, answer)
+            translation = parse(messages, answer)
         except InvalidAnswer as first:
             return self._repaired(
                 messages, answer, first, None, parse, language, "translation", latin
             )
+        return self._numbers_restored(paper, translation, language, latin)
+
+    def _numbers_restored(
+        self, paper: Paper, translation: str, language: str, latin: tuple[str, ...] | None
+    ) -> str:
+        """The translation with each sentence that lost a number of the abstract translated
+        again on its own, when the two texts' sentences pair up one to one (a small model
+        sometimes drops a clause such as "comprising 613,078 pairs"; asked again in the same
+        conversation, it repeats its sentence). The new sentence is kept when it keeps more
+        of the numbers."""
+        lost = set(numbers_lost(paper.abstract, translation))
+        english, translated = split_sentences(paper.abstract), split_sentences(translation)
+        if not lost or len(english) != len(translated):
+            return translation
+        for index, sentence in enumerate(english):
+            missing = [n for n in numbers_lost(sentence, translated[index]) if n in lost]
+            if not missing:
+                continue
+            messages = translate_messages(
+                replace(paper, abstract=sentence), language, self.prompt_version
+            )
+            try:
+                again = parse_translation(self._call(messages, None, latin), language, sentence)
+            except InvalidAnswer:
+                continue
+            if len(split_sentences(again)) <= 2 and len(numbers_lost(sentence, again)) < len(
+                missing
+            ):
+                translated[index] = again
+        return join_sentences(translated)
 
     def _summarise(
         self, paper: Paper, topic: Topic | None, language: str
