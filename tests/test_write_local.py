@@ -221,15 +221,16 @@ def test_a_usable_free_answer_is_kept(tmp_path: Path) -> None:
     assert writer.usage.calls == 2
 
 
-def test_a_free_summary_is_closed_after_three_sentences(tmp_path: Path) -> None:
+def test_a_free_summary_is_closed_after_two_sentences(tmp_path: Path) -> None:
     long = '{"summary": "一。二。三。四。五。六。", "takeaways": ["甲", "乙", "丙"]}'
-    rest = '{"summary": "一。二。三。", "takeaways": ["甲", "乙", "丙"]}'
+    rest = '{"summary": "一。二。", "takeaways": ["甲", "乙", "丙"]}'
     backend, llama = _scripted(tmp_path, long, rest)
     asked = [{"role": "user", "content": "..."}]
     answer = backend.complete(asked, summary_schema("zh-CN"))
-    # The model stopped after its third sentence; the string was closed for it and the
-    # takeaways opened, their first token held to the script as the summary's was.
+    # The model stopped after its second sentence, as the prompt asks; the string was closed
+    # for it and the takeaways opened, their first token held to the script as the
+    # summary's was.
     assert answer.text == rest
-    assert llama.prompts[-1].endswith('<assistant>{"summary": "一。二。三。", "takeaways": ["')
+    assert llama.prompts[-1].endswith('<assistant>{"summary": "一。二。", "takeaways": ["')
     assert all(a["logits_processor"] for a in llama.asked)
-    assert answer.completion_tokens == len("一。二。三。") + len('甲", "乙", "丙"]}')
+    assert answer.completion_tokens == len("一。二。") + len('甲", "乙", "丙"]}')

@@ -72,11 +72,11 @@ def opening(schema: dict[str, Any]) -> tuple[str, re.Pattern[str] | None]:
     return '{"' + name + '": "', re.compile(letters.group(1)) if letters else None
 
 
-# The sentences a free answer's first string may hold, by property name: asked for two or
-# three, a small model often writes the whole abstract out as its summary (which the writer
-# cuts to three sentences anyway), and those tokens were a third of the call. The string is
-# closed after them and the model goes on with the next property.
-MAX_SENTENCES = {"summary": 3}
+# The sentences a free answer's first string may hold, by property name: asked for two, a
+# small model often writes the whole abstract out as its summary (which the writer cut to
+# three sentences anyway), and those tokens were a third of the call. The string is closed
+# after them and the model goes on with the next property.
+MAX_SENTENCES = {"summary": 2}
 _SENTENCE_END = re.compile(r"[。！？]|[.!?](?=\s)")
 _JSON_STRING = re.compile(r'(?:[^"\\]|\\.)*')
 
