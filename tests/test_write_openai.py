@@ -385,6 +385,11 @@ def test_numbers_absent_from_the_abstract_are_flagged_and_lost_ones_restored(llm
     writeup = LLMWriter(_backend(llm.url, [])).write(paper, None, "zh-CN")
     assert "numbers missing from the translation: 2048" in writeup.flags
     assert llm.calls == before + 6
+    # Sentences that do not pair up (one holds a number of the other) are left alone.
+    llm.then(ok("我们训练并使 FID 降低了 12.5 分。结果很好。"), ok(answer))
+    writeup = LLMWriter(_backend(llm.url, [])).write(paper, None, "zh-CN")
+    assert "numbers missing from the translation: 2048" in writeup.flags
+    assert llm.calls == before + 8
 
 
 def test_write_command_tries_a_file_without_touching_store_or_site(

@@ -145,8 +145,8 @@ class LLMWriter:
             return translation
         for index, sentence in enumerate(english):
             missing = [n for n in numbers_lost(sentence, translated[index]) if n in lost]
-            if not missing:
-                continue
+            if not missing or numbers_lost(translated[index], sentence):
+                continue  # nothing lost here, or a number of another sentence: not its pair
             messages = translate_messages(
                 replace(paper, abstract=sentence), language, self.prompt_version
             )
