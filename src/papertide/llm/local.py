@@ -104,11 +104,10 @@ def after_opening(schema: dict[str, Any]) -> tuple[int, str] | None:
     if len(properties) == 1:
         return limit, '"}'
     name, following = properties[1]
-    items = following.get("items") if following.get("type") == "array" else following
-    string = isinstance(items, dict) and items.get("type") == "string"
-    return limit, '", "' + name + '": ' + ("[" if items is not following else "") + (
-        '"' if string else ""
-    )
+    opened = f'", "{name}": '
+    if following.get("type") == "array":
+        opened, following = opened + "[", following.get("items") or {}
+    return limit, opened + ('"' if following.get("type") == "string" else "")
 
 
 # A token that writes Latin letters (or a LaTeX backslash).

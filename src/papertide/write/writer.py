@@ -1,5 +1,5 @@
 """One write-up from any chat backend: two calls, a repair for what was wrong, then a recorded
-failure.
+failure (and a sentence of the translation translated again when it lost a number).
 
 A backend only turns chat messages into text (`ChatBackend`); `LLMWriter` owns the prompts,
 the validation and the usage counts, so the OpenAI-compatible and the local backend behave the
