@@ -234,3 +234,12 @@ def test_a_free_summary_is_closed_after_two_sentences(tmp_path: Path) -> None:
     assert llama.prompts[-1].endswith('<assistant>{"summary": "一。二。", "takeaways": ["')
     assert all(a["logits_processor"] for a in llama.asked)
     assert answer.completion_tokens == len("一。二。") + len('甲", "乙", "丙"]}')
+
+
+def test_a_sentence_ends_where_the_writer_would_split_it() -> None:
+    from papertide.llm.local import sentence_cut
+
+    start = '{"summary": "'
+    text = start + "We train on data, e.g. images, as in Li et al. 2024. It works. More"
+    assert text[: sentence_cut(text, start, 2)].endswith("It works.")
+    assert sentence_cut(start + '一。二", "takeaways": ["三。四。', start, 2) is None  # closed

@@ -77,7 +77,9 @@ def opening(schema: dict[str, Any]) -> tuple[str, re.Pattern[str] | None]:
 # three sentences anyway), and those tokens were a third of the call. The string is closed
 # after them and the model goes on with the next property.
 MAX_SENTENCES = {"summary": 2}
-_SENTENCE_END = re.compile(r"[。！？]|[.!?](?=\s)")
+# A sentence ends at a CJK full stop, or at . ! ? before a space, but not after "e.g." and the
+# like (as the writer splits sentences).
+_SENTENCE_END = re.compile(r"[。！？]|(?<!\be\.g)(?<!\bi\.e)(?<!\bal)(?<!\bvs)[.!?](?=\s)")
 _JSON_STRING = re.compile(r'(?:[^"\\]|\\.)*')
 
 
