@@ -5,9 +5,10 @@ careful human translations of 20 abstracts of the development days (2026-06-16..
 ``../shared/data/arxiv/bulk``. The script writes those 20 papers up with the configured backend
 (default: the local model) and prints, for the translation: chrF (sacrebleu, character
 6-grams), the abstract's numbers kept, ordinary English words left untranslated; for the whole
-write-up: the share of Summary + Takeaways copied verbatim from the translation (runs of 12+
-characters), write-ups with HTML tags or Markdown the abstract does not have, failures after
-the repair, calls and seconds per write-up and answer tokens/s.
+write-up: the ordinary English words left in Summary + Takeaways, the share of Summary +
+Takeaways copied verbatim from the translation (runs of 12+ characters), write-ups with HTML
+tags or Markdown the abstract does not have, failures after the repair, calls and seconds per
+write-up and answer tokens/s.
 
     python benchmarks/eval_writeups.py                          # the local model, today's prompt
     python benchmarks/eval_writeups.py --prompt-version 1 --threads 2 --save v1.jsonl
@@ -162,6 +163,7 @@ def score(rows: list[Row], refs: dict[str, str], abstracts: dict[str, str]) -> N
     chrf = sacrebleu.corpus_chrf(hyps, [[refs[r.id] for r in rows]])
     kept = total = 0
     words: list[str] = []
+    summary_words: list[str] = []
     copied: list[float] = []
     marked = []
     for r in rows:
@@ -171,6 +173,7 @@ def score(rows: list[Row], refs: dict[str, str], abstracts: dict[str, str]) -> N
         total += len(source)
         words += untranslated_words(r.translation, refs[r.id])
         if not r.error:
+            summary_words += untranslated_words(" ".join((r.summary, *r.takeaways)), refs[r.id])
             copied.append(copied_share(" ".join((r.summary, *r.takeaways)), r.translation))
             bad = invented_markup([r.translation, r.summary, *r.takeaways], abstracts[r.id])
             if bad:
@@ -182,6 +185,10 @@ def score(rows: list[Row], refs: dict[str, str], abstracts: dict[str, str]) -> N
     print(
         f"untranslated ordinary English words per abstract: {len(words) / n:.1f}"
         f"  {' '.join(sorted(set(words))[:30])}"
+    )
+    print(
+        f"untranslated ordinary English words per Summary + Takeaways: "
+        f"{len(summary_words) / max(1, len(ok)):.1f}  {' '.join(sorted(set(summary_words))[:30])}"
     )
     print(
         f"copied share of Summary + Takeaways ({COPY_RUN}+-char runs): "

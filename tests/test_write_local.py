@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -195,7 +196,7 @@ def test_a_free_answer_starts_as_the_schema_does(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "free",
     [
-        '{"summary": "本文。", "takeaways": ["一", "二", "三", "三", "三", "三',  # a loop
+        '{"summary": "本文。", "takeaways": ["一", "二", "三三三三三三三三三三三三',  # a loop
         '{"summary": "本文。", "takeaways": "一、二、三"}',  # the wrong shape
         '{"summary": "This paper.", "takeaways": ["一", "二", "三"]}',  # not in Chinese
         '{"summary": "本文。", "takeaways": ["一"]}',  # too few takeaways
@@ -243,3 +244,50 @@ def test_a_sentence_ends_where_the_writer_would_split_it() -> None:
     text = start + "We train on data, e.g. images, as in Li et al. 2024. It works. More"
     assert text[: sentence_cut(text, start, 2)].endswith("It works.")
     assert sentence_cut(start + '一。二", "takeaways": ["三。四。', start, 2) is None  # closed
+
+
+def test_a_free_takeaway_written_again_is_written_otherwise(tmp_path: Path) -> None:
+    # The model's third point is its first again, word for word: the answer goes on from
+    # before it, once, and may not begin as an earlier point did ("的" is barred for its
+    # first token, as "a" always is in Chinese).
+    free = '{"summary": "本文。", "takeaways": ["的一", "二", "的一"]}'
+    again = '{"summary": "本文。", "takeaways": ["的一", "二", "三"]}'
+    backend, llama = _scripted(tmp_path, free, again)
+    answer = backend.complete([{"role": "user", "content": "..."}], summary_schema("zh-CN"))
+    assert answer.text == again
+    before = '<assistant>{"summary": "本文。", "takeaways": ["的一", "二", "'
+    assert llama.prompts[-1].endswith(before)
+    (again_first,) = llama.asked[1]["logits_processor"]  # type: ignore[misc]
+    assert list(again_first(None, np.ones(2))) == [-np.inf, -np.inf]
+    (free_first,) = llama.asked[0]["logits_processor"]  # type: ignore[misc]
+    assert list(free_first(None, np.ones(2))) == [-np.inf, 1.0]
+    assert answer.completion_tokens == len(free) - len('{"summary": "') + len('三"]}')
+
+
+def test_repeated_points_are_found_only_when_a_whole_point_repeats() -> None:
+    from papertide.llm.local import repeated_item
+
+    text = '{"s": "x", "t": ["一", "二 三", "二  三", "四"]}'
+    start = text.index("一")
+    assert repeated_item(text, start) == (text.index("二  三"), ["一", "二 三"])
+    assert repeated_item('["一", "二", "一', 2) is None  # still being written
+    assert repeated_item('["一", "二"]', 2) is None
+
+
+def test_a_free_summary_keeps_english_to_the_abstracts_names(tmp_path: Path) -> None:
+    # The writer gives the summary call the abstract's names: decoded freely, the answer is
+    # held to them (and to the keys it may write itself) at every token, as a translation is.
+    backend, llama = _scripted(tmp_path, "本文提出了一种新方法。", GOOD)
+    latin = backend._latin_filter()
+    allowed: list[list[str]] = []
+    build = latin.processor
+
+    def recorded(names: Sequence[str]) -> Any:
+        allowed.append(list(names))
+        return build(names)
+
+    latin.processor = recorded
+    paper = Paper("2606.00001", 1, "A method", (), "We propose MINT, a method.", ("cs.CV",))
+    LLMWriter(backend).write(paper, None, "zh-CN")
+    assert allowed == [["MINT"], ["MINT", "summary", "takeaways"]]  # translation, summary
+    assert len(llama.asked[1]["logits_processor"]) == 2  # type: ignore[arg-type]

@@ -81,18 +81,42 @@ MAX_SENTENCES = {"summary": 2}
 # like (as the writer splits sentences).
 _SENTENCE_END = re.compile(r"[。！？]|(?<!\be\.g)(?<!\bi\.e)(?<!\bal)(?<!\bvs)[.!?](?=\s)")
 _JSON_STRING = re.compile(r'(?:[^"\\]|\\.)*')
+_NEXT_ITEM = re.compile(r'"\s*,\s*"')
+
+
+def _string_end(text: str, position: int) -> int:
+    """Where the JSON string whose content begins at ``position`` ends: at its closing quote,
+    or at the end of ``text`` while it is open."""
+    inside = _JSON_STRING.match(text, position)
+    return inside.end() if inside else position
 
 
 def sentence_cut(text: str, start: str, limit: int) -> int | None:
     """Where a free answer ``text`` that began with ``start`` (an opening up to its first
     string) must stop so that the string holds ``limit`` sentences: after the last of them;
     None while it holds fewer or once it has ended by itself."""
-    content = text[len(start) :]
-    inside = _JSON_STRING.match(content)
-    if inside is None or inside.end() < len(content):
-        return None  # closed by a quote (or not a string at all)
-    ends = [m.end() for m in _SENTENCE_END.finditer(content)]
+    if _string_end(text, len(start)) < len(text):
+        return None  # closed by a quote
+    ends = [m.end() for m in _SENTENCE_END.finditer(text[len(start) :])]
     return len(start) + ends[limit - 1] if len(ends) >= limit else None
+
+
+def repeated_item(text: str, start: int) -> tuple[int, list[str]] | None:
+    """Where the first string of the array of strings that opens at ``start`` of a free
+    answer (after its first quote) begins that repeats an earlier one word for word, and the
+    strings before it; None when none does (or the array is cut short)."""
+    seen: list[str] = []
+    position = start
+    while (end := _string_end(text, position)) < len(text):
+        item = " ".join(text[position:end].split())
+        if item in seen:
+            return position, seen
+        seen.append(item)
+        following = _NEXT_ITEM.match(text, end)
+        if following is None:
+            return None
+        position = following.end()
+    return None
 
 
 def after_opening(schema: dict[str, Any]) -> tuple[int, str] | None:
@@ -149,10 +173,18 @@ class LatinFilter:
 
         return bar
 
-    def first_token(self, letters: re.Pattern[str]) -> Any:
+    def first_token(self, letters: re.Pattern[str] | None, avoid: Sequence[str] = ()) -> Any:
         """A processor that lets the answer's first token only be one that starts with one of
-        ``letters``, as a grammar's ``^[...]`` does, and leaves the rest of the answer free."""
-        barred = np.array([not letters.match(text) for text in self._texts], bool)
+        ``letters`` (any, for None), as a grammar's ``^[...]`` does, and none that begins one
+        of the texts to ``avoid``; it leaves the rest of the answer free."""
+        barred = np.array(
+            [
+                (letters is not None and not letters.match(text))
+                or bool(text.strip() and any(a.startswith(text.strip()) for a in avoid))
+                for text in self._texts
+            ],
+            bool,
+        )
         sampled = 0
 
         def bar(_ids: Any, scores: Any) -> Any:
@@ -297,8 +329,10 @@ class LocalBackend:
             formatter = self._chat_formatter() if start else None
             if formatter is None:
                 return self._chat(messages, None, None, max_tokens)
+            # The keys are Latin words the answer must be able to write.
+            keys = [*latin, *schema.get("properties", {})] if latin is not None else None
             return self._continue(
-                formatter, messages, start, letters, max_tokens, after_opening(schema)
+                formatter, messages, start, letters, max_tokens, after_opening(schema), keys
             )
         grammar = {"type": "json_object", "schema": bounded(schema)}
         return self._chat(messages, grammar, None, self.config.max_tokens)
@@ -313,7 +347,7 @@ class LocalBackend:
         llama = self._load()
         result = self._generate(
             llama.create_chat_completion,
-            processor,
+            [processor] if processor is not None else [],
             messages=messages,
             response_format=response_format,
             max_tokens=max_tokens,
@@ -328,19 +362,27 @@ class LocalBackend:
         letters: re.Pattern[str] | None,
         max_tokens: int,
         bound: tuple[int, str] | None = None,
+        latin: Sequence[str] | None = None,
     ) -> Completion:
         """The answer to ``messages`` that begins with ``start``, written for the model, its
-        first token one that starts with one of ``letters``; with a ``bound`` (sentences,
+        first token one that starts with one of ``letters``, and with no Latin-script word but
+        those in ``latin`` (any, for None); with a ``bound`` (sentences,
         continuation), the first string is closed after that many sentences and the answer
-        goes on from the continuation (its first token held to ``letters`` too)."""
+        goes on from the continuation (its first token held to ``letters`` too). When a string
+        of the array the continuation opens repeats an earlier one, the answer goes on once more
+        from before it, which must then begin otherwise."""
         llama = self._load()
         formatted = formatter(messages=messages)
 
-        def answer(head: str, tokens: int, stop: Any = None) -> tuple[str, Any]:
-            first = self._latin_filter().first_token(letters) if letters else None
+        def answer(
+            head: str, tokens: int, stop: Any = None, avoid: Sequence[str] = ()
+        ) -> tuple[str, Any]:
+            bars = [self._latin_filter().first_token(letters, avoid)] if letters or avoid else []
+            if latin is not None:
+                bars.append(self._latin_filter().processor(latin))
             result = self._generate(
                 llama.create_completion,
-                first,
+                bars,
                 prompt=prompted(head),
                 max_tokens=tokens,
                 stop=formatted.stop,
@@ -362,18 +404,32 @@ class LocalBackend:
             return sentence_cut(start + written, start, limit) is not None
 
         text, result = answer(start, max_tokens, enough)
+        used = 0
         cut = sentence_cut(text, start, limit)
-        if cut is None:
-            return _completion(text, result)
-        used = _completion(text, result).completion_tokens
-        done = _completion(*answer(text[:cut] + continuation, max(1, max_tokens - used)))
+        if cut is not None:
+            used = _completion(text, result).completion_tokens
+            head = text[:cut] + continuation
+            text, result = answer(head, max(1, max_tokens - used))
+            items: int | None = len(head)
+        else:  # the model closed the string itself
+            closed = _string_end(text, len(start))
+            items = closed + len(continuation) if text.startswith(continuation, closed) else None
+        done = _completion(text, result)
+        again = repeated_item(text, items) if items and continuation.endswith('"') else None
+        if again is not None:
+            # A point written again word for word (a small model's last point is sometimes
+            # its first): the answer goes on from before it, which may not begin as any
+            # earlier point did.
+            used += done.completion_tokens
+            position, earlier = again
+            done = _completion(*answer(text[:position], max(1, max_tokens - used), avoid=earlier))
         return Completion(done.text, done.prompt_tokens, done.completion_tokens + used)
 
-    def _generate(self, create: Any, processor: Any, **arguments: Any) -> Any:
+    def _generate(self, create: Any, processors: list[Any], **arguments: Any) -> Any:
         """One llama-cpp-python call with the settings every call shares."""
         try:
             return create(
-                logits_processor=[processor] if processor is not None else None,
+                logits_processor=processors or None,
                 temperature=self.config.temperature,
                 # Small models tend to loop (the same takeaway again and again, a sentence
                 # repeated until max_tokens); a mild penalty and bounded strings stop that.

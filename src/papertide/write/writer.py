@@ -165,7 +165,8 @@ class LLMWriter:
     ) -> tuple[str, tuple[str, ...]]:
         messages = summarise_messages(paper, topic, language, self.prompt_version)
         schema = summary_schema(language)
-        answer = self._call(messages, schema)
+        # Freely decoded, a summary too keeps English only for the abstract's names.
+        answer = self._call(messages, schema, names_to_keep(paper.abstract, language))
 
         if self.backend.decodes_freely:
             try:
