@@ -5,9 +5,9 @@ llama.cpp's grammar sampling, which always parses (and starts each text in the l
 script) but costs nearly half of a call's time on 2 cores: the writer asks strictly when a free
 answer is unusable. A free answer starts as the grammar would start it (`opening`): the
 object's first key written for the model, and a first letter its pattern allows; without that,
-7 of 20 summaries copied the English abstract. A translation into a language with its own
-script keeps to the source's names (`LatinFilter`). The language and structure checks still
-apply. One call at a time.
+7 of 20 summaries copied the English abstract. A translation (or a free answer) into a
+language with its own script keeps to the source's names (`LatinFilter`). The language and
+structure checks still apply. One call at a time.
 """
 
 from __future__ import annotations
