@@ -210,9 +210,9 @@ def local_model_path(config: LLMConfig, base_dir: Path | None = None) -> Path:
 
 # Seconds of one call of the default model (a few hundred tokens in, 250-300 out) on n threads,
 # as SERIAL + PARALLEL / n: the estimate a run shows up front. benchmarks/eval_writeups.py
-# measured 26.5 s a write-up of 2.05 calls on 2 idle threads (12.9 s a call); 1 thread is
+# measured 22.4 s a write-up of 2.05 calls on 2 idle threads (10.9 s a call); 1 thread is
 # taken as 1.4 times that, the ratio benchmarks/bench_local_speed.py once measured.
-SERIAL_SECONDS, PARALLEL_SECONDS = 7.5, 11.0
+SERIAL_SECONDS, PARALLEL_SECONDS = 6.5, 8.8
 
 
 def physical_cores() -> int:
