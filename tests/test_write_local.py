@@ -276,7 +276,7 @@ def test_repeated_points_are_found_only_when_a_whole_point_repeats() -> None:
 
 def test_a_free_summary_keeps_english_to_the_abstracts_names(tmp_path: Path) -> None:
     # The writer gives the summary call the abstract's names: decoded freely, the answer is
-    # held to them (and to the keys it may write itself) at every token, as a translation is.
+    # held to them (and to the keys it may write itself) by the same mask a translation is.
     backend, llama = _scripted(tmp_path, "本文提出了一种新方法。", GOOD)
     latin = backend._latin_filter()
     allowed: list[list[str]] = []
