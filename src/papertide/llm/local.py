@@ -373,13 +373,15 @@ class LocalBackend:
         from before it, which must then begin otherwise."""
         llama = self._load()
         formatted = formatter(messages=messages)
+        # One mask for every part of the answer: it keeps no state between tokens.
+        names = self._latin_filter().processor(latin) if latin is not None else None
 
         def answer(
             head: str, tokens: int, stop: Any = None, avoid: Sequence[str] = ()
         ) -> tuple[str, Any]:
             bars = [self._latin_filter().first_token(letters, avoid)] if letters or avoid else []
-            if latin is not None:
-                bars.append(self._latin_filter().processor(latin))
+            if names is not None:
+                bars.append(names)
             result = self._generate(
                 llama.create_completion,
                 bars,
@@ -415,7 +417,9 @@ class LocalBackend:
             closed = _string_end(text, len(start))
             items = closed + len(continuation) if text.startswith(continuation, closed) else None
         done = _completion(text, result)
-        again = repeated_item(text, items) if items and continuation.endswith('"') else None
+        again = (
+            repeated_item(text, items) if items is not None and continuation.endswith('"') else None
+        )
         if again is not None:
             # A point written again word for word (a small model's last point is sometimes
             # its first): the answer goes on from before it, which may not begin as any
