@@ -12,8 +12,10 @@ the papers being decided and the store's recent ones: the papers the seed score 
 its positives, the rest its negatives, and the topic's examples and the papers the reader
 rated join them (each rating worth ``RATING_WEIGHT`` pool papers; a pool positive nearer to a
 paper marked not relevant than to every paper marked relevant stops counting as positive).
-A paper whose ``RATED_NEIGHBOURS`` nearest rated papers were mostly marked not relevant is not
-selected by its seed score alone.
+A paper whose ``RATED_NEIGHBOURS`` nearest rated papers were mostly marked not relevant, and
+which is clearly nearer to one of those (by ``TURNED_DOWN_LEAD`` of the margin) than to every
+paper marked relevant, is not selected by its seed score alone: ratings of a page's papers are
+mostly "not relevant", so the vote alone would turn down much of the topic.
 A pool paper is scored by the classifier fitted on the other folds of the pool, so that it
 finds what the seed score missed instead of repeating it. The classifier selects a paper by
 itself from a probability of ``CLASSIFIER_BAR`` (lower once the reader has rated papers:
@@ -54,8 +56,11 @@ FOLDS = 4
 CLASSIFIER_BAR = 0.95
 RATED_BAR = 0.5
 RATED_FULLY = 30
-# A paper's nearest rated papers that vote whether the reader turned its like down.
+# A paper's nearest rated papers that vote whether the reader turned its like down, and how much
+# nearer (in units of the margin) it must be to a paper marked not relevant than to every paper
+# marked relevant for that vote to count.
 RATED_NEIGHBOURS = 5
+TURNED_DOWN_LEAD = 0.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +126,7 @@ class Assessment:
     counter: tuple[str, float] | None  # a counter-example nearer than every example
     liked: tuple[str, float] | None  # the nearest paper the reader marked relevant
     disliked: tuple[str, float] | None  # ... or not relevant
-    turned_down: bool  # most of its nearest rated papers were marked not relevant
+    turned_down: bool  # among papers the reader marked not relevant, and clearly nearer to them
     classifier: float | None  # the classifier's probability, when one was fitted
     classifier_bar: float  # from which the classifier selects by itself
 
@@ -195,12 +200,18 @@ class TopicModel:
         if counter and nearest and counter[1] <= nearest[1]:
             counter = None
         score = seed
-        turned_down = bool(liked and disliked and _turned_down(self.rated, vector))
+        turned_down = bool(
+            liked
+            and disliked
+            and disliked[1] >= 1.0 - self.margin
+            and disliked[1] - liked[1] >= TURNED_DOWN_LEAD * self.margin
+            and _turned_down(self.rated, vector)
+        )
         if counter or turned_down:
-            # Nearer to a counter-example than to every example, or mostly among papers the
-            # reader turned down (once they kept one: a first "not relevant" alone must not
-            # turn the whole topic down): its closeness alone no longer selects it (the
-            # classifier still may).
+            # Nearer to a counter-example than to every example, or among papers the reader
+            # turned down and clearly nearer to them than to any kept (once they kept one: a
+            # first "not relevant" alone must not turn the whole topic down): its closeness
+            # alone no longer selects it (the classifier still may).
             score = min(score, 0.45)
         probability = None
         if self.classifier is not None:
