@@ -12,10 +12,11 @@ the papers being decided and the store's recent ones: the papers the seed score 
 its positives, the rest its negatives, and the topic's examples and the papers the reader
 rated join them (each rating worth ``RATING_WEIGHT`` pool papers; a pool positive nearer to a
 paper marked not relevant than to every paper marked relevant stops counting as positive).
-A paper whose ``RATED_NEIGHBOURS`` nearest rated papers were mostly marked not relevant, and
-which is clearly nearer to one of those (by ``TURNED_DOWN_LEAD`` of the margin) than to every
-paper marked relevant, is not selected by its seed score alone: ratings of a page's papers are
-mostly "not relevant", so the vote alone would turn down much of the topic.
+A paper nearly the same work as one the reader marked not relevant (similarity from
+``1 - margin``), clearly nearer to it than to every paper marked relevant (by
+``TURNED_DOWN_LEAD`` of the margin), and whose ``RATED_NEIGHBOURS`` nearest rated papers were
+mostly marked not relevant, is not selected by its seed score alone: ratings of a page's papers
+are mostly "not relevant", so the vote alone would turn down much of the topic.
 A pool paper is scored by the classifier fitted on the other folds of the pool, so that it
 finds what the seed score missed instead of repeating it. The classifier selects a paper by
 itself from a probability of ``CLASSIFIER_BAR`` (lower once the reader has rated papers:
@@ -58,7 +59,7 @@ RATED_BAR = 0.5
 RATED_FULLY = 30
 # A paper's nearest rated papers that vote whether the reader turned its like down, and how much
 # nearer (in units of the margin) it must be to a paper marked not relevant than to every paper
-# marked relevant for that vote to count.
+# marked relevant for that vote to count (it must also be nearly the same work: from 1 - margin).
 RATED_NEIGHBOURS = 5
 TURNED_DOWN_LEAD = 0.3
 
