@@ -127,7 +127,7 @@ class Assessment:
     counter: tuple[str, float] | None  # a counter-example nearer than every example
     liked: tuple[str, float] | None  # the nearest paper the reader marked relevant
     disliked: tuple[str, float] | None  # ... or not relevant
-    turned_down: bool  # among papers the reader marked not relevant, and clearly nearer to them
+    turned_down: bool  # nearly the same work as papers the reader marked not relevant
     classifier: float | None  # the classifier's probability, when one was fitted
     classifier_bar: float  # from which the classifier selects by itself
 
@@ -209,10 +209,10 @@ class TopicModel:
             and _turned_down(self.rated, vector)
         )
         if counter or turned_down:
-            # Nearer to a counter-example than to every example, or among papers the reader
-            # turned down and clearly nearer to them than to any kept (once they kept one: a
-            # first "not relevant" alone must not turn the whole topic down): its closeness
-            # alone no longer selects it (the classifier still may).
+            # Nearer to a counter-example than to every example, or nearly the same work as
+            # papers the reader turned down and clearly nearer to them than to any kept (once
+            # they kept one: a first "not relevant" alone must not turn the whole topic down):
+            # its closeness alone no longer selects it (the classifier still may).
             score = min(score, 0.45)
         probability = None
         if self.classifier is not None:
