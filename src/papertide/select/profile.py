@@ -204,9 +204,7 @@ class TopicModel:
         turned_down = bool(
             liked
             and disliked
-            and disliked[1] >= 1.0 - self.margin
-            and disliked[1] - liked[1] >= TURNED_DOWN_LEAD * self.margin
-            and _turned_down(self.rated, vector)
+            and _turned_down(self.rated, vector, liked[1], disliked[1], self.margin)
         )
         if counter or turned_down:
             # Nearer to a counter-example than to every example, or nearly the same work as
@@ -241,9 +239,16 @@ class TopicModel:
         )
 
 
-def _turned_down(rated: Rated, vector: Vectors) -> bool:
-    """Whether most of the paper's ``RATED_NEIGHBOURS`` nearest rated papers were marked not
-    relevant (one "not relevant" among many "relevant" neighbours is outvoted)."""
+def _turned_down(
+    rated: Rated, vector: Vectors, liked: float, disliked: float, margin: float
+) -> bool:
+    """Whether the reader turned the paper down: it is nearly the same work as the nearest paper
+    marked not relevant (similarity ``disliked`` from ``1 - margin``), clearly nearer to it than
+    to every paper marked relevant (``liked``, by ``TURNED_DOWN_LEAD`` of the margin), and most
+    of its ``RATED_NEIGHBOURS`` nearest rated papers were marked not relevant (one "not
+    relevant" among many "relevant" neighbours is outvoted)."""
+    if disliked < 1.0 - margin or disliked - liked < TURNED_DOWN_LEAD * margin:
+        return False
     sims = np.concatenate([rated.relevant @ vector, rated.irrelevant @ vector])
     nearest = np.argsort(-sims)[:RATED_NEIGHBOURS]
     return bool((nearest >= len(rated.relevant)).sum() * 2 > len(nearest))
