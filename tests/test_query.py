@@ -86,7 +86,9 @@ def test_rendering_parses_back_to_the_same_query() -> None:
 
 
 def test_terms_lists_positive_words_and_phrases_in_order() -> None:
-    q = parse_query('ti:"style transfer" OR abs:translat* ANDNOT abs:language AND cat:cs.CV')
+    q = parse_query(
+        'ti:"style transfer" OR abs:translat* ANDNOT abs:language AND cat:cs.CV OR au:zamir'
+    )
     assert q.terms == ("style transfer", "translat*")
 
 

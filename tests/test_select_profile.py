@@ -5,10 +5,12 @@ neighbouring subject), so what should happen is plain."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from papertide.records import Paper, Topic
 from papertide.select.embed import Vectors
@@ -184,3 +186,24 @@ def test_a_page_rated_mostly_not_relevant_does_not_turn_down_the_papers_the_read
     )
     model = TopicModel(SEEDS, ANCHORS, POOL, np.zeros(len(POOL), bool), rated, margin=MARGIN)
     assert selected(model, ON_TOPIC[3:]) >= 15  # of 17
+
+
+def test_a_topics_name_and_terms_rank_its_papers_and_the_description_says_how_many() -> None:
+    # The description fits the topic and its neighbour alike; the topic's name and query terms
+    # (its phrases) name the topic only.
+    none = np.zeros(len(POOL), bool)
+    plain = TopicModel(AMBIGUOUS, ANCHORS, POOL, none, margin=MARGIN)
+    phrases = unit(GENERIC + TOPIC * 0.6)[None, :]
+    named = TopicModel(replace(AMBIGUOUS, phrases=phrases), ANCHORS, POOL, none, margin=MARGIN)
+
+    def closeness(model: TopicModel, vectors: Vectors) -> NDArray[np.float64]:
+        return np.array([model.assess(v, False).closeness for v in vectors])
+
+    # Alone, the description selects much of the neighbour's work; with the phrases, the topic's.
+    assert selected(plain, NEAR) >= 5
+    assert selected(named, ON_TOPIC) >= 18 and selected(named, NEAR) <= 2
+    assert selected(named, ON_TOPIC) > selected(plain, ON_TOPIC)
+    # The phrases reorder the papers; how close the pool's papers are, rank for rank, is the
+    # description's, so the threshold means what it meant without them.
+    together, alone = np.sort(closeness(named, POOL)), np.sort(closeness(plain, POOL))
+    assert np.abs(together - alone).max() < 1e-3

@@ -126,7 +126,8 @@ def test_no_paper_is_embedded_twice_and_a_description_change_reembeds_only_its_t
         decided, _ = run_selection(store, [I2I, SPLAT], first)
         assert decided == 2 * len(papers)
         assert len(first.passages) == len(papers)  # the example paper is one of them
-        assert len(first.queries) == 2 + len(ANCHORS)  # descriptions, generic areas
+        # Descriptions, names and query terms, generic areas:
+        assert len(first.queries) == 2 + 2 + 2 + len(ANCHORS)
 
         again = CountingEmbedder(model)
         assert run_selection(store, [I2I, SPLAT], again) == (0, 0)
@@ -136,7 +137,7 @@ def test_no_paper_is_embedded_twice_and_a_description_change_reembeds_only_its_t
         third = CountingEmbedder(model)
         decided, _ = run_selection(store, [I2I, edited], third)
         assert decided == len(papers)  # only the edited topic is judged again
-        assert third.queries == [edited.description]
+        assert third.queries == [edited.description, "3DGS", "gaussian splatting"]
         assert third.passages == []  # every paper vector came from the store
 
         # A revised paper version gets its own vector, and only it is embedded.
@@ -145,6 +146,16 @@ def test_no_paper_is_embedded_twice_and_a_description_change_reembeds_only_its_t
         fourth = CountingEmbedder(model)
         decided, _ = run_selection(store, [I2I, edited], fourth)
         assert decided == 2 and len(fourth.passages) == 1
+
+        # The query's terms are embedded too, so new terms re-embed the topic; a new threshold
+        # re-judges it without embedding anything.
+        requeried = replace(edited, query='abs:"3D gaussians" OR 3DGS*')
+        fifth = CountingEmbedder(model)
+        run_selection(store, [I2I, requeried], fifth)
+        assert fifth.queries == [edited.description, "3DGS", "3D gaussians", "3DGS"]
+        sixth = CountingEmbedder(model)
+        decided, _ = run_selection(store, [I2I, replace(requeried, threshold=0.4)], sixth)
+        assert decided == len(papers) and sixth.queries == []
     with sqlite3.connect(path) as db:
         dim, size = db.execute("SELECT dim, length(vector) FROM embeddings LIMIT 1").fetchone()
     assert size == 4 * dim  # float32 values, not a pickle

@@ -4,6 +4,10 @@ around it and on the reader's ratings.
 **Closeness** is how far a paper's similarity to the description (and, for a share, to the
 nearest example) rises above its mean similarity to a few generic research areas — some
 abstracts are close to every description — in units of the embedder's ``margin``, in [0, 1].
+With a pool to compare against, the papers are ranked by the description mixed with the
+topic's short phrases (its name and query terms, ``PHRASE_SHARE``), and each paper's rank in
+the pool is given the description's own margin at that rank: the phrases reorder the papers,
+the description alone sets how many are close.
 The seed score is ``(1 - KEYWORD_WEIGHT) * closeness``, plus ``KEYWORD_WEIGHT`` when the keyword
 query matches.
 
@@ -43,6 +47,10 @@ from papertide.select.embed import Vectors
 # and the nearest example the rest.
 KEYWORD_WEIGHT = 0.3
 EXAMPLE_SHARE = 0.3
+# The share of the topic's name and query terms in the vector that ranks papers: short phrases
+# are what e5 was trained to take as queries, and they name the topic's core where a
+# description's sentences wander.
+PHRASE_SHARE = 0.4
 # A pool smaller than this is not used for percentiles or to fit a classifier.
 MIN_POOL = 100
 MIN_POSITIVES = 3
@@ -73,15 +81,19 @@ class Seeds:
     positive_labels: tuple[str, ...]  # "2606.17675", "example text 2"
     negatives: Vectors  # counter-example papers
     negative_labels: tuple[str, ...]
+    # 0 or 1 rows: the mean of the topic's name and of its query terms, embedded as queries
+    # (not unit length)
+    phrases: Vectors = field(default_factory=lambda: np.zeros((0, 0), np.float32))
 
     def rows(self) -> tuple[list[str], Vectors]:
-        """Flattened for the store: labels prefixed 'description', '+' or '-'."""
+        """Flattened for the store: labels 'description', 'phrases', or prefixed '+' or '-'."""
         labels = (
             ["description"] * len(self.description)
+            + ["phrases"] * len(self.phrases)
             + [f"+{label}" for label in self.positive_labels]
             + [f"-{label}" for label in self.negative_labels]
         )
-        parts = [self.description, self.positives, self.negatives]
+        parts = [self.description, self.phrases, self.positives, self.negatives]
         return labels, np.concatenate([p for p in parts if len(p)] or [self.description])
 
     @classmethod
@@ -89,15 +101,18 @@ class Seeds:
         def pick(keep: list[int]) -> Vectors:
             return matrix[keep] if keep else np.zeros((0, matrix.shape[1]), np.float32)
 
-        desc = [i for i, label in enumerate(labels) if label == "description"]
+        def rows(name: str) -> list[int]:
+            return [i for i, label in enumerate(labels) if label == name]
+
         pos = [i for i, label in enumerate(labels) if label.startswith("+")]
         neg = [i for i, label in enumerate(labels) if label.startswith("-")]
         return cls(
-            pick(desc),
+            pick(rows("description")),
             pick(pos),
             tuple(labels[i][1:] for i in pos),
             pick(neg),
             tuple(labels[i][1:] for i in neg),
+            pick(rows("phrases")),
         )
 
 
@@ -159,8 +174,17 @@ class TopicModel:
         self._held_out: dict[tuple[str, int], float] = {}
         self._pool_seeds = np.zeros(0, np.float32)
         self.pool_positives = 0
+        # The vector that ranks papers, and the pool's margins over the generic baseline by it
+        # and by the description alone, both sorted: a paper's rank among the first gives its
+        # margin from the second.
+        self._ranking: tuple[Vectors, NDArray[np.float32], NDArray[np.float32]] | None = None
         if len(pool) < MIN_POOL:
             return
+        if len(seeds.description) and len(seeds.phrases):
+            ranking = (1.0 - PHRASE_SHARE) * seeds.description[0] + PHRASE_SHARE * seeds.phrases[0]
+            base = self._baseline(pool)
+            by_description = np.sort(pool @ seeds.description[0] - base)
+            self._ranking = (ranking, np.sort(pool @ ranking - base), by_description)
         seed = self._seed(self._closeness(pool), pool_keyword)
         self._pool_seeds = np.sort(seed)
         keep, positive = _against_ratings(pool, seed >= 0.5, self.rated)
@@ -170,10 +194,19 @@ class TopicModel:
             kept = [key for key, k in zip(pool_keys, keep, strict=True) if k]
             self._held_out = _cross_fitted(pool[keep], positive[keep], kept, seeds, self.rated)
 
+    def _baseline(self, vectors: Vectors) -> NDArray[np.float32]:
+        if not len(self.anchors):
+            return np.zeros(len(vectors), np.float32)
+        return np.asarray((vectors @ self.anchors.T).mean(axis=1), np.float32)
+
     def _closeness(self, vectors: Vectors) -> NDArray[np.float32]:
-        base = (vectors @ self.anchors.T).mean(axis=1) if len(self.anchors) else np.float32(0)
+        base = self._baseline(vectors)
         parts: list[tuple[float, NDArray[np.float32]]] = []
-        if len(self.seeds.description):
+        if self._ranking is not None:
+            ranking, ranked, by_description = self._ranking
+            margin = np.interp(vectors @ ranking - base, ranked, by_description)
+            parts.append((1.0 - EXAMPLE_SHARE, np.asarray(margin, np.float32)))
+        elif len(self.seeds.description):
             parts.append((1.0 - EXAMPLE_SHARE, vectors @ self.seeds.description[0] - base))
         if len(self.seeds.positives):
             parts.append((EXAMPLE_SHARE, (vectors @ self.seeds.positives.T).max(axis=1) - base))

@@ -317,12 +317,14 @@ class Query:
 
     @property
     def terms(self) -> tuple[str, ...]:
-        """The words and phrases the query looks for (not those after ANDNOT), in order."""
+        """The words and phrases the query looks for in a paper's text (not in its authors, not
+        those after ANDNOT), in order."""
         out: list[str] = []
 
         def walk(node: Node) -> None:
             if isinstance(node, Term):
-                out.append(node.text)
+                if node.field != "au":
+                    out.append(node.text)
             elif isinstance(node, And | Or):
                 for p in node.parts:
                     walk(p)

@@ -29,7 +29,7 @@ from papertide.select.embed import (
 )
 from papertide.select.judge import Judge, apply_judge, make_judge
 from papertide.select.profile import Rated, Seeds, TopicModel
-from papertide.select.query import Document
+from papertide.select.query import Document, parse_query
 from papertide.select.semantic import ANCHORS, SemanticSelector
 from papertide.store import Store
 
@@ -133,6 +133,7 @@ class Selection:
             if topic.description
             else np.zeros((0, 0), np.float32)
         )
+        phrases = self._phrases(topic) if len(description) else np.zeros((0, 0), np.float32)
         paper_vecs = self.paper_vectors([*examples, *negatives])
         texts = list(topic.example_texts)
         embedded: list[Vectors] = list(self.embedder.embed_passages(texts)) if texts else []
@@ -148,11 +149,22 @@ class Selection:
             tuple(pos_labels),
             _stack(neg_rows, dim),
             tuple(p.arxiv_id for p in negatives),
+            phrases.reshape(-1, dim) if len(phrases) else np.zeros((0, dim), np.float32),
         )
         labels, matrix = seeds.rows()
         if len(labels):
             self.store.save_topic_vectors(topic.slug, self.embedder.name, key, labels, matrix)
         return seeds
+
+    def _phrases(self, topic: Topic) -> Vectors:
+        """The mean of the topic's name and of its query terms (1 row), embedded as queries."""
+        assert self.embedder is not None
+        terms = topic_phrases(topic)
+        vectors = self.embedder.embed_queries([topic.name, *terms])
+        if not terms:
+            return vectors[:1]
+        mean = (vectors[0] + vectors[1:].mean(axis=0)) / 2
+        return np.asarray(mean, np.float32).reshape(1, -1)
 
     def rated(
         self, ratings: Sequence[Feedback], known: dict[str, Paper], vectors: dict[str, Vectors]
@@ -380,12 +392,14 @@ def topic_vector_fingerprint(
     examples: Sequence[Paper],
     negatives: Sequence[Paper],
 ) -> str:
-    """Changes when anything that is embedded for the topic changes — not its query,
-    categories or threshold."""
+    """Changes when anything that is embedded for the topic changes — its query only by its
+    terms, not its categories or threshold."""
     payload = json.dumps(
         {
             "model": model,
             "description": topic.description,
+            "name": topic.name,
+            "phrases": topic_phrases(topic),
             "texts": list(topic.example_texts),
             "examples": [p.versioned_id for p in examples],
             "negatives": [p.versioned_id for p in negatives],
@@ -393,6 +407,13 @@ def topic_vector_fingerprint(
         sort_keys=True,
     )
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def topic_phrases(topic: Topic) -> list[str]:
+    """The words and phrases of the topic's query, as a reader would type them in a search box."""
+    if not topic.query:
+        return []
+    return [term.rstrip("*") for term in parse_query(topic.query).terms]
 
 
 def _dim(description: Vectors, *groups: list[Vectors]) -> int:
