@@ -90,6 +90,7 @@ def test_terms_lists_positive_words_and_phrases_in_order() -> None:
         'ti:"style transfer" OR abs:translat* ANDNOT abs:language AND cat:cs.CV OR au:zamir'
     )
     assert q.terms == ("style transfer", "translat*")
+    assert parse_query("cat:cs.CV AND (CycleGAN OR au:zhu)").terms == ("CycleGAN",)
 
 
 # --- matching rules --------------------------------------------------------------------------

@@ -317,13 +317,13 @@ class Query:
 
     @property
     def terms(self) -> tuple[str, ...]:
-        """The words and phrases the query looks for in a paper's text (not in its authors, not
-        those after ANDNOT), in order."""
+        """The words and phrases the query looks for in a paper's text (not its authors or
+        categories, not those after ANDNOT), in order."""
         out: list[str] = []
 
         def walk(node: Node) -> None:
             if isinstance(node, Term):
-                if node.field != "au":
+                if node.field not in ("au", "cat"):
                     out.append(node.text)
             elif isinstance(node, And | Or):
                 for p in node.parts:
