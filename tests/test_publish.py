@@ -469,6 +469,50 @@ def test_hostile_paper_text_stays_text_and_keeps_the_layout(tmp_path: Path) -> N
     assert f"Title {HOSTILE}" in index.find("ol", "title-list").text()
 
 
+def test_papers_just_below_the_bar_are_folded_under_the_day_with_their_reason(
+    tmp_path: Path,
+) -> None:
+    def near(arxiv_id: str, title: str, score: float, reason: str) -> DigestEntry:
+        e = entry(arxiv_id, DAY3, title, reason=reason)
+        missed = dataclasses.replace(e.match, selected=False, score=score)
+        return dataclasses.replace(e, match=missed)
+
+    chosen = entry("2606.00100", DAY3, "CycleDiff: Unpaired Image-to-Image Translation")
+    missed = (
+        near("2606.00300", "Sketch colorization", 0.46, "0.66 close to the topic"),
+        dataclasses.replace(
+            near("2606.00400", f"Title {HOSTILE}", 0.31, f"reason {HOSTILE}"), rating=True
+        ),
+    )
+    pages_ = [dataclasses.replace(digest(I2I, DAY3, chosen), near_misses=missed)]
+    build(tmp_path, pages_)
+    day = parse(tmp_path / "i2i" / f"{DAY3}.html")
+    assert "1 paper ·" in day.find("p", "day-line").text()  # the day's count is what it selected
+    assert [a.text() for a in day.find("nav", "toc").find_all("a")] == [chosen.paper.title]
+    section = day.find("section", "near-misses")
+    fold = section.find("details")
+    assert "open" not in fold.attrs  # folded: the selected papers come first
+    assert fold.find("summary").text() == "Close to the topic, not selected (2)"
+    assert "selects from 0.50" in fold.text()
+    cards = section.find_all("article", "near-miss")
+    assert [c.find("h3").text() for c in cards] == ["Sketch colorization", f"Title {HOSTILE}"]
+    first, second = cards
+    assert first.find("a").attrs["href"] == "https://arxiv.org/abs/2606.00300"
+    assert first.find("p", "why").text() == (
+        "Why it was not selected: 0.66 close to the topic (score 0.46)"
+    )
+    assert HOSTILE in second.find("p", "why").text()  # text, not markup
+    # rateable like any selected paper, with the stored rating shown
+    assert first.find("div", "rating").attrs["data-rating"] == "2606.00300"
+    assert second.find("div", "rating").attrs["data-stored"] == "true"
+    assert "data-stored" not in first.find("div", "rating").attrs
+    # the site's other pages and feeds list only what was selected
+    for page in pages(tmp_path):
+        if page.name != f"{DAY3}.html":
+            assert "Sketch colorization" not in page.read_text(encoding="utf-8"), page
+    assert "Sketch colorization" not in (tmp_path / "static" / "search-index.js").read_text()
+
+
 def test_nothing_is_loaded_from_another_host(site: Path) -> None:
     allowed = (
         "https://arxiv.org/",

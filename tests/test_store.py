@@ -225,6 +225,35 @@ def test_matches_are_upserted_and_pending_selection_follows_them(
     ]
 
 
+def test_near_misses_fill_a_day_page_with_the_best_papers_not_selected(
+    store_target: Path | str,
+) -> None:
+    other = date(2026, 6, 17)
+    papers = [paper(n) for n in range(1, 9)]
+    scores = {1: 0.9, 2: 0.7, 3: 0.45, 4: 0.3, 5: 0.35, 6: 0.0, 7: 0.2, 8: 0.4}
+    matches = [
+        Match(p.arxiv_id, 1, "i2i", DAY, scores[n] >= 0.5, scores[n], f"reason {n}")
+        for n, p in zip(range(1, 9), papers, strict=True)
+    ]
+    # paper 8's revision is selected on the next day: it is on a page already
+    revised = paper(8, version=2, announced=other, announce_type=AnnounceType.REPLACE)
+    matches.append(Match(revised.arxiv_id, 2, "i2i", other, True, 0.6, "v2"))
+    # a day with nothing selected has no page, so nothing to fill
+    matches.append(Match(papers[6].arxiv_id, 1, "3dgs", DAY, False, 0.48, "close"))
+    with Store(store_target) as store:
+        store.upsert_papers(papers)
+        store.upsert_papers([revised])
+        store.save_matches(matches)
+        near = store.near_misses(["i2i", "3dgs"], 5)
+        assert store.near_misses(["i2i"], 1) == []  # the selected papers fill the pages
+    # 2 selected + the best 3 of the rest with a score above 0 (paper 6, ruled out, never)
+    assert [(s.paper.arxiv_id, s.match.day, s.match.selected, s.match.reason) for s in near] == [
+        ("2606.00003", DAY, False, "reason 3"),
+        ("2606.00005", DAY, False, "reason 5"),
+        ("2606.00004", DAY, False, "reason 4"),
+    ]
+
+
 def test_embeddings_and_topic_vectors_come_back_bit_for_bit(store_target: Path | str) -> None:
     rng = np.random.default_rng(7)
     vectors = rng.standard_normal((3, 384)).astype(np.float32)

@@ -151,7 +151,8 @@ class Feedback:
 
 @dataclass(frozen=True, slots=True)
 class Selected:
-    """A paper version a topic selected, as the stages after selection see it."""
+    """A paper version a topic selected (or, on its day page, one it nearly selected), as the
+    stages after selection see it."""
 
     paper: Paper  # at the selected version
     match: Match
@@ -232,3 +233,6 @@ class Digest:
     day: date
     entries: tuple[DigestEntry, ...]
     updated: datetime = field(default_factory=datetime.now)
+    # The best-scored papers the topic did not select that day, shown on the site's day page
+    # only, so that the reader can rate them too (no write-up, no figures)
+    near_misses: tuple[DigestEntry, ...] = ()

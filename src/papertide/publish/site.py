@@ -177,6 +177,7 @@ def render_site(
                 long_day=views.long_day(digest.day),
                 updated=views.Moment.of(digest.updated),
                 cards=views.cards(digest.entries, site.language, "../"),
+                near=views.cards(digest.near_misses, site.language, "../"),
                 older=older,
                 newer=newer,
                 week=views.week_link(digest.day),

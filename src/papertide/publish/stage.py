@@ -8,7 +8,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from itertools import groupby
 from pathlib import Path
 
@@ -31,6 +31,10 @@ from papertide.store import Store
 from papertide.write import PROMPT_VERSION, disabled_note
 
 Track = Callable[[list[Digest], str, int | None], Iterable[Digest]]
+
+# A topic's day page shows at least this many papers when the day has them: after the selected
+# ones, the best-scored of the rest, which the reader can rate too.
+PAGE_SHOWS_AT_LEAST = 10
 
 
 def _status(selected: Selected) -> PaperStatus:
@@ -75,6 +79,9 @@ def digests(
     by_slug = {t.slug: t for t in topics}
     selected = store.selected(list(by_slug))
     ratings = {slug: {r.paper_id: r.relevant for r in store.feedback_for(slug)} for slug in by_slug}
+    near: dict[tuple[str, date], list[Selected]] = {}
+    for s in store.near_misses(list(by_slug), PAGE_SHOWS_AT_LEAST):
+        near.setdefault((s.match.topic, s.match.day), []).append(s)
     for (slug, day), group in groupby(selected, key=lambda s: (s.match.topic, s.match.day)):
         entries = tuple(
             _entry(store, s, model, language, ratings[slug].get(s.paper.arxiv_id)) for s in group
@@ -83,7 +90,11 @@ def digests(
             (e.match.decided_at for e in entries if e.match.decided_at),
             default=datetime.now(UTC),
         )
-        yield Digest(topic=by_slug[slug], day=day, entries=entries, updated=updated)
+        missed = tuple(
+            _entry(store, s, None, language, ratings[slug].get(s.paper.arxiv_id))
+            for s in near.get((slug, day), ())
+        )
+        yield Digest(by_slug[slug], day, entries, updated, missed)
 
 
 def copy_figures(pages: Iterable[Digest], cache: Path, out_dir: Path) -> None:

@@ -102,7 +102,8 @@ def on_labelled_days(labels: dict[str, Labels], papers: Sequence[Paper]) -> list
 
 
 # The simulated reader of `eval relevance --feedback N` rates this many papers a day per topic:
-# the top of the topic's page, by score.
+# the top of the topic's page, by score (a day page shows as many, with the papers close to the
+# topic that it did not select: publish.stage.PAGE_SHOWS_AT_LEAST).
 RATINGS_PER_DAY = 10
 
 

@@ -489,6 +489,36 @@ class Store:
             " ORDER BY m.day DESC, m.score DESC, m.arxiv_id",
             tuple(topics),
         ).fetchall()
+        return self._as_selected(rows, topics, True)
+
+    def near_misses(self, topics: Sequence[str], shown: int) -> list[Selected]:
+        """On each day a topic selected papers, the best-scored papers it did not select (not
+        ruled out, score above 0), as many as the day needs to show ``shown`` papers in all;
+        ordered as `selected`."""
+        marks = ", ".join("?" * len(topics))
+        rows = self.db.execute(
+            "WITH shown AS (SELECT topic, day, COUNT(*) AS n FROM matches"
+            f" WHERE topic IN ({marks}) AND selected = 1 GROUP BY topic, day),"
+            " ranked AS (SELECT m.*, ROW_NUMBER() OVER (PARTITION BY m.topic, m.day"
+            " ORDER BY m.score DESC, m.arxiv_id) AS place FROM matches m"
+            f" WHERE m.topic IN ({marks}) AND m.selected = 0 AND m.score > 0"
+            " AND NOT EXISTS (SELECT 1 FROM matches o WHERE o.arxiv_id = m.arxiv_id"
+            " AND o.topic = m.topic AND o.selected = 1))"
+            f" SELECT {_PAPER_COLUMNS_P}, m.topic, m.day, m.version, m.score, m.reason,"
+            " m.decided_at, COALESCE(v.announce_type, '') FROM ranked m"
+            " JOIN shown s ON s.topic = m.topic AND s.day = m.day"
+            " JOIN papers p ON p.arxiv_id = m.arxiv_id"
+            " LEFT JOIN versions v ON v.arxiv_id = m.arxiv_id AND v.version = m.version"
+            " WHERE m.place <= ? - s.n"
+            " ORDER BY m.day DESC, m.score DESC, m.arxiv_id",
+            (*topics, *topics, shown),
+        ).fetchall()
+        return self._as_selected(rows, topics, False)
+
+    @staticmethod
+    def _as_selected(
+        rows: Sequence[Sequence[Any]], topics: Sequence[str], selected: bool
+    ) -> list[Selected]:
         result = []
         for row in rows:
             paper = _paper_from_row(row[: len(_PAPER_COLUMN_LIST)])
@@ -500,7 +530,7 @@ class Store:
                 version,
                 topic,
                 date.fromisoformat(day),
-                True,
+                selected,
                 score,
                 reason,
                 datetime.fromisoformat(decided_at),
