@@ -498,6 +498,7 @@ def test_papers_just_below_the_bar_are_folded_under_the_day_with_their_reason(
     assert [c.find("h3").text() for c in cards] == ["Sketch colorization", f"Title {HOSTILE}"]
     first, second = cards
     assert first.find("a").attrs["href"] == "https://arxiv.org/abs/2606.00300"
+    assert first.find("a", "link-pdf").attrs["href"] == "https://arxiv.org/pdf/2606.00300v1"
     assert first.find("p", "why").text() == (
         "Why it was not selected: 0.66 close to the topic (score 0.46)"
     )
