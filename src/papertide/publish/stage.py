@@ -90,8 +90,15 @@ def digests(
             (e.match.decided_at for e in entries if e.match.decided_at),
             default=datetime.now(UTC),
         )
+        # no write-up and no figures are made for a near miss: nothing to look up
         missed = tuple(
-            _entry(store, s, None, language, ratings[slug].get(s.paper.arxiv_id))
+            DigestEntry(
+                s.paper,
+                s.match,
+                _status(s),
+                find_links(s.paper),
+                rating=ratings[slug].get(s.paper.arxiv_id),
+            )
             for s in near.get((slug, day), ())
         )
         yield Digest(by_slug[slug], day, entries, updated, missed)

@@ -481,10 +481,7 @@ class Store:
         topic's days newest first, each day's papers best score first."""
         marks = ", ".join("?" * len(topics))
         rows = self.db.execute(
-            f"SELECT {_PAPER_COLUMNS_P}, m.topic, m.day, m.version, m.score, m.reason,"
-            " m.decided_at, COALESCE(v.announce_type, '') FROM matches m"
-            " JOIN papers p ON p.arxiv_id = m.arxiv_id"
-            " LEFT JOIN versions v ON v.arxiv_id = m.arxiv_id AND v.version = m.version"
+            f"SELECT {_SELECTED_COLUMNS} FROM matches m {_SELECTED_JOINS}"
             f" WHERE m.topic IN ({marks}) AND m.selected = 1"
             " ORDER BY m.day DESC, m.score DESC, m.arxiv_id",
             tuple(topics),
@@ -504,11 +501,8 @@ class Store:
             f" WHERE m.topic IN ({marks}) AND m.selected = 0 AND m.score > 0"
             " AND NOT EXISTS (SELECT 1 FROM matches o WHERE o.arxiv_id = m.arxiv_id"
             " AND o.topic = m.topic AND o.selected = 1))"
-            f" SELECT {_PAPER_COLUMNS_P}, m.topic, m.day, m.version, m.score, m.reason,"
-            " m.decided_at, COALESCE(v.announce_type, '') FROM ranked m"
-            " JOIN shown s ON s.topic = m.topic AND s.day = m.day"
-            " JOIN papers p ON p.arxiv_id = m.arxiv_id"
-            " LEFT JOIN versions v ON v.arxiv_id = m.arxiv_id AND v.version = m.version"
+            f" SELECT {_SELECTED_COLUMNS} FROM ranked m"
+            f" JOIN shown s ON s.topic = m.topic AND s.day = m.day {_SELECTED_JOINS}"
             " WHERE m.place <= ? - s.n"
             " ORDER BY m.day DESC, m.score DESC, m.arxiv_id",
             (*topics, *topics, shown),
@@ -1075,6 +1069,15 @@ _PAPER_COLUMN_LIST: Sequence[str] = (
 )
 _PAPER_COLUMNS = ", ".join(_PAPER_COLUMN_LIST)
 _PAPER_COLUMNS_P = ", ".join(f"p.{c}" for c in _PAPER_COLUMN_LIST)
+# A match ``m`` with its paper and version, as `Store._as_selected` reads the rows.
+_SELECTED_COLUMNS = (
+    f"{_PAPER_COLUMNS_P}, m.topic, m.day, m.version, m.score, m.reason, m.decided_at,"
+    " COALESCE(v.announce_type, '')"
+)
+_SELECTED_JOINS = (
+    "JOIN papers p ON p.arxiv_id = m.arxiv_id"
+    " LEFT JOIN versions v ON v.arxiv_id = m.arxiv_id AND v.version = m.version"
+)
 
 
 def _paper_values(p: Paper) -> tuple[Any, ...]:
