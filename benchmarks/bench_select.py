@@ -4,7 +4,8 @@
 Prints the seconds spent in embedding (the default embedders, first run), topic preparation
 (topic vectors, the pool, one cross-fitted classifier per topic) and the classifier and
 scoring; the LLM calls made per topic definition (none: nothing is generated for a topic) and
-per day (the judge's, one per paper in the uncertain band); and the rerun, which decides nothing and calls no LLM.
+per day (the judge's, one per paper in the uncertain band); and the rerun, which decides
+nothing and calls no LLM.
 
 The judge: the day is selected with a stand-in that records each question the judge would be
 asked (and answers "relevant", so the selected count includes the band); with ``--judge N``
