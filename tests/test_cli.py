@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 from clirun import papertide as run_cli
 
-from papertide.cli import main
+from papertide.cli import console, main
 from papertide.store import Store
 
 
@@ -209,6 +209,26 @@ def test_changing_a_topic_query_reselects_stored_papers(project: Path) -> None:
     assert "Gaussian Splatting" not in page.all_text
     assert not (project / "site" / "3dgs" / "2026-06-17.html").exists()  # no stale page lingers
     assert (project / "site" / ".papertide-files").is_file()
+
+
+def test_without_a_terminal_a_long_run_logs_its_progress_as_lines(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As cron or CI keeps it: every step takes 20 s on this clock.
+    clock = iter(range(0, 100_000, 20))
+    monkeypatch.setattr(console, "clock", lambda: float(next(clock)))
+    code, out, err = papertide(project, "run", "--from", str(project / "day1-2.jsonl"))
+    assert code == 0 and "5 fetched" in out
+    lines = err.splitlines()
+    # Storing the 5 papers: a line once 30 s have passed, then one a minute, and the end.
+    storing = [line for line in lines if line.startswith("Storing: ")]
+    assert storing == ["Storing: 2/5, 40 s, about 60 s left", "Storing: 5/5, done in 2 min"]
+
+
+def test_a_short_run_without_a_terminal_prints_no_progress(project: Path) -> None:
+    code, _, err = papertide(project, "run", "--from", str(project / "day1-2.jsonl"))
+    assert code == 0
+    assert not [line for line in err.splitlines() if "left" in line or "done in" in line]
 
 
 def test_help_has_examples_for_every_command() -> None:

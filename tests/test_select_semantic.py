@@ -5,7 +5,7 @@ twice."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,7 @@ import pytest
 from papertide.config import SelectConfig
 from papertide.fetch import read_papers
 from papertide.records import Paper, Topic
+from papertide.select import stage
 from papertide.select.embed import Embedder, Vectors, make_embedder, paper_text
 from papertide.select.semantic import ANCHORS
 from papertide.select.stage import select_pending
@@ -163,6 +164,33 @@ def test_no_paper_is_embedded_twice_and_a_description_change_reembeds_only_its_t
     with sqlite3.connect(path) as db:
         dim, size = db.execute("SELECT dim, length(vector) FROM embeddings LIMIT 1").fetchone()
     assert size == 4 * dim  # float32 values, not a pickle
+
+
+def test_the_embedding_progress_counts_papers_as_they_are_embedded(
+    tmp_path: Path, papers: list[Paper], model: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(stage, "BATCH", 2)
+    counting = CountingEmbedder(model)
+    seen: list[tuple[int, int]] = []  # (papers counted by the bar, papers embedded by then)
+
+    def track(items: Iterable[Any], label: str, total: int) -> Iterator[Any]:
+        counted = 0
+        for item in items:
+            if label == "Embedding":
+                seen.append((counted, len(counting.passages)))
+            yield item
+            counted += 1
+        if label == "Embedding":
+            seen.append((counted, len(counting.passages)))
+
+    with Store(tmp_path / "s.db") as store:
+        store.upsert_papers(papers)
+        select_pending(
+            store, [SPLAT], SelectConfig(), None, track, embedder_factory=lambda b, n: counting
+        )
+    # The bar never runs more than a batch ahead of the model, and ends when all are embedded.
+    assert seen[-1] == (len(papers), len(papers))
+    assert all(0 <= counted - embedded <= 2 for counted, embedded in seen)
 
 
 def test_example_not_in_the_store_is_reported(

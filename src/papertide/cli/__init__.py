@@ -1,8 +1,8 @@
 """The command line: a thin layer over the pipeline.
 
-Progress goes to stderr, results to stdout. Exit codes: 0 success, 1 a papertide error
-(bad config or input, locked store, ...), 2 a usage error, 3 arXiv unreachable, 4 nothing
-announced since the last run.
+Progress goes to stderr (bars on a terminal, a line a minute in a log), results to stdout.
+Exit codes: 0 success, 1 a papertide error (bad config or input, locked store, ...), 2 a usage
+error, 3 arXiv unreachable, 4 nothing announced since the last run.
 
 One module per command family; each imports only ``console`` from this package.
 """

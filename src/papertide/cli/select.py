@@ -22,6 +22,7 @@ from papertide.cli.console import (
     reports_errors,
     stderr,
     stdout,
+    tracker,
 )
 from papertide.config import Config
 from papertide.errors import InputError
@@ -29,9 +30,11 @@ from papertide.fetch import read_papers
 from papertide.records import Paper
 from papertide.select.batch import Evaluation, calibrate_topics, evaluate, score_papers
 from papertide.select.evaluate import Scores, read_labels
+from papertide.select.stage import Tracker
 from papertide.store import open_store
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 def _labels_option(help: str) -> Callable[[F], F]:
@@ -66,10 +69,9 @@ def _papers(config: Config, inputs: Sequence[Path]) -> list[Paper]:
         return list(store.papers())
 
 
-def _with_progress(total: int, run: Callable[[Callable[[int], None]], object]) -> object:
+def _with_progress(run: Callable[[Tracker], T]) -> T:
     with progress_bars() as progress:
-        task = progress.add_task("Scoring", total=total)
-        return run(lambda n: progress.advance(task, n))
+        return run(tracker(progress))
 
 
 @click.command("select")
@@ -101,10 +103,7 @@ def select_cmd(
         raise click.UsageError("give at least one --input FILE")
     config = load(ctx, local_config)
     papers = _papers(config, inputs)
-    matches = _with_progress(
-        len(papers), lambda tick: score_papers(config, papers, None, note, tick)
-    )
-    assert isinstance(matches, list)
+    matches = _with_progress(lambda track: score_papers(config, papers, None, note, track))
     lines = [
         json.dumps(
             {
@@ -175,10 +174,8 @@ def relevance(
     labels = read_labels(labels_dir)
     papers = _papers(config, inputs)
     result = _with_progress(
-        len(papers),
-        lambda tick: evaluate(config, labels, papers, baseline is not None, note, tick, feedback),
+        lambda track: evaluate(config, labels, papers, baseline is not None, note, track, feedback)
     )
-    assert isinstance(result, Evaluation)
     _print_evaluation(result, baseline is not None)
 
 
@@ -243,10 +240,7 @@ def calibrate_cmd(
     config = load(ctx, local_config)
     labels = read_labels(labels_dir)
     papers = _papers(config, inputs)
-    found = _with_progress(
-        len(papers), lambda tick: calibrate_topics(config, labels, papers, note, tick)
-    )
-    assert isinstance(found, list)
+    found = _with_progress(lambda track: calibrate_topics(config, labels, papers, note, track))
     table = Table(title="Thresholds from labels")
     for head in ("topic", "now", "F1 now", "chosen", "F1 fitted", "F1 leave-one-day-out"):
         table.add_column(head, justify="left" if head == "topic" else "right")

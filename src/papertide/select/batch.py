@@ -23,7 +23,7 @@ from papertide.select.evaluate import (
     labelled_days,
     measure,
 )
-from papertide.select.stage import make_selection
+from papertide.select.stage import Tracker, make_selection, untracked
 from papertide.store import open_store
 
 
@@ -32,13 +32,14 @@ def score_papers(
     papers: Sequence[Paper],
     topics: Sequence[Topic] | None = None,
     warn: Callable[[str], None] = lambda message: None,
-    progress: Callable[[int], None] | None = None,
+    track: Tracker = untracked,
     ratings: Mapping[str, Sequence[Feedback]] | None = None,
     known: Sequence[Paper] = (),
 ) -> list[Match]:
     """Every (paper, topic) decision for these papers, with the configured selection; the
     reader's ``ratings`` per topic slug, or (None) those in the store; rated papers and
-    examples are also looked up in ``known``."""
+    examples are also looked up in ``known``. ``track`` counts the papers embedded, then
+    those scored."""
     topics = list(topics if topics is not None else config.topic_records())
     settings = config.select
     with open_store(config) as store:
@@ -49,14 +50,10 @@ def score_papers(
             make_embedder(settings.embedder, settings.embedder_model),
             config.base_dir,
         )
-        prepared = selection.prepare(topics, papers, warn, ratings, known=known)
+        prepared = selection.prepare(topics, papers, warn, ratings, track, known)
         slugs = [t.slug for t in topics]
-        matches: list[Match] = []
-        for match in selection.decide(prepared, [(p, slugs) for p in papers]):
-            matches.append(match)
-            if progress and match.topic == slugs[-1]:
-                progress(1)
-        return matches
+        scored = track(papers, "Scoring", len(papers))
+        return list(selection.decide(prepared, ((p, slugs) for p in scored)))
 
 
 def keyword_matches(topics: Sequence[Topic], papers: Sequence[Paper]) -> list[Match]:
@@ -127,7 +124,7 @@ def simulated_ratings(
             break
         used.append(day)
         today = [p for p in papers if page_day(p) == day]
-        matches = score_papers(config, today, topics, warn, None, ratings, papers)
+        matches = score_papers(config, today, topics, warn, ratings=ratings, known=papers)
         for topic in topics:
             given = ratings[topic.slug]
             wanted = min(RATINGS_PER_DAY, count - len(given))
@@ -147,7 +144,7 @@ def evaluate(
     papers: Sequence[Paper],
     baseline: bool,
     warn: Callable[[str], None] = lambda message: None,
-    progress: Callable[[int], None] | None = None,
+    track: Tracker = untracked,
     feedback: int = 0,
 ) -> Evaluation:
     """Precision, recall and F1 per labelled topic over the papers of the labelled days.
@@ -163,10 +160,10 @@ def evaluate(
     if feedback > 0:
         ratings, rating_days = simulated_ratings(config, labels, evaluated, topics, feedback, warn)
         evaluated = [p for p in evaluated if page_day(p) not in rating_days]
-        unrated = _selected(score_papers(config, evaluated, topics, warn, None, {}))
+        unrated = _selected(score_papers(config, evaluated, topics, warn, ratings={}))
     ids = [p.arxiv_id for p in evaluated]
     rated = [p for p in papers if page_day(p) in rating_days]
-    chosen = _selected(score_papers(config, evaluated, topics, warn, progress, ratings, rated))
+    chosen = _selected(score_papers(config, evaluated, topics, warn, track, ratings, rated))
     keyword = _selected(keyword_matches(topics, evaluated)) if baseline else {}
     results = tuple(
         TopicResult(
@@ -194,13 +191,13 @@ def calibrate_topics(
     labels: dict[str, Labels],
     papers: Sequence[Paper],
     warn: Callable[[str], None] = lambda message: None,
-    progress: Callable[[int], None] | None = None,
+    track: Tracker = untracked,
 ) -> list[Calibration]:
     """A threshold per labelled topic, with its fitted and leave-one-day-out F1."""
     evaluated = on_labelled_days(labels, papers)
     topics = [t for t in config.topic_records() if t.slug in labels]
     day_of = {p.arxiv_id: page_day(p) for p in evaluated}
-    matches = score_papers(config, evaluated, topics, warn, progress)
+    matches = score_papers(config, evaluated, topics, warn, track)
     results = []
     for topic in topics:
         scored = [

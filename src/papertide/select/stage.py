@@ -44,7 +44,7 @@ def _no_warning(message: str) -> None:
     return None
 
 
-def _untracked(items: Iterable[Paper], label: str, total: int) -> Iterable[Paper]:
+def untracked(items: Iterable[Paper], label: str, total: int) -> Iterable[Paper]:
     return items
 
 
@@ -97,9 +97,10 @@ class Selection:
     # --- vectors ------------------------------------------------------------
 
     def paper_vectors(
-        self, papers: Iterable[Paper], progress: Callable[[int], None] | None = None
+        self, papers: Iterable[Paper], track: Tracker = untracked
     ) -> dict[tuple[str, int], Vectors]:
-        """Each paper version's vector: from the store, or embedded now and stored."""
+        """Each paper version's vector: from the store, or embedded now (``track`` counts the
+        papers as they are embedded) and stored."""
         if self.embedder is None:
             return {}
         started = time.perf_counter()
@@ -107,14 +108,12 @@ class Selection:
         wanted = {(p.arxiv_id, p.version): p for p in papers}
         found = self.store.get_embeddings(list(wanted), model)
         missing = [p for key, p in wanted.items() if key not in found]
-        for start in range(0, len(missing), BATCH):
-            chunk = missing[start : start + BATCH]
+        pending = iter(track(missing, "Embedding", len(missing)))
+        while chunk := list(islice(pending, BATCH)):
             vectors = self.embedder.embed_passages([paper_text(p) for p in chunk])
             rows = [(p.arxiv_id, p.version, v) for p, v in zip(chunk, vectors, strict=True)]
             self.store.save_embeddings(model, rows)  # saved batch by batch: a kill loses little
             found.update({(a, v): vec for a, v, vec in rows})
-            if progress:
-                progress(len(chunk))
         self.timings.embedding += time.perf_counter() - started
         return found
 
@@ -213,7 +212,7 @@ class Selection:
         papers: Sequence[Paper] = (),
         warn: Warn = _no_warning,
         ratings: Mapping[str, Sequence[Feedback]] | None = None,
-        track: Tracker = _untracked,
+        track: Tracker = untracked,
         known: Sequence[Paper] = (),
     ) -> Prepared:
         """Embed ``papers`` (those a topic does not rule out) and fit each topic's model on
@@ -243,7 +242,7 @@ class Selection:
             for p in papers
             if any(s.ruled_out(p, documents[p.arxiv_id]) is None for s in plain.values())
         ]
-        vectors = self.paper_vectors(track(needed, "Embedding", len(needed)))
+        vectors = self.paper_vectors(needed, track)
         started = time.perf_counter()
         pool_papers, pool = self._pool(needed, vectors)
         pool_keys = [(p.arxiv_id, p.version) for p in pool_papers]
