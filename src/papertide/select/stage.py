@@ -108,12 +108,20 @@ class Selection:
         wanted = {(p.arxiv_id, p.version): p for p in papers}
         found = self.store.get_embeddings(list(wanted), model)
         missing = [p for key, p in wanted.items() if key not in found]
-        pending = iter(track(missing, "Embedding", len(missing)))
-        while chunk := list(islice(pending, BATCH)):
-            vectors = self.embedder.embed_passages([paper_text(p) for p in chunk])
-            rows = [(p.arxiv_id, p.version, v) for p, v in zip(chunk, vectors, strict=True)]
-            self.store.save_embeddings(model, rows)  # saved batch by batch: a kill loses little
-            found.update({(a, v): vec for a, v, vec in rows})
+        embedder = self.embedder
+
+        def embedded() -> Iterator[Paper]:
+            """The missing papers, each once its batch is embedded and stored."""
+            for start in range(0, len(missing), BATCH):
+                chunk = missing[start : start + BATCH]
+                vectors = embedder.embed_passages([paper_text(p) for p in chunk])
+                rows = [(p.arxiv_id, p.version, v) for p, v in zip(chunk, vectors, strict=True)]
+                self.store.save_embeddings(model, rows)  # batch by batch: a kill loses little
+                found.update({(a, v): vec for a, v, vec in rows})
+                yield from chunk
+
+        for _ in track(embedded(), "Embedding", len(missing)):
+            pass
         self.timings.embedding += time.perf_counter() - started
         return found
 
