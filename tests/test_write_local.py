@@ -19,12 +19,15 @@ from papertide.fetch import read_papers
 from papertide.llm import model as local_model
 from papertide.records import Paper, Topic
 from papertide.write import make_writer
-from papertide.write.prompt import summary_schema
+from papertide.write.prompt import summary_schema, translate_messages
 from papertide.write.validate import (
     MAX_TAKEAWAYS,
     MIN_TAKEAWAYS,
+    TooShort,
+    least_tokens,
     names_to_keep,
     numbers_in,
+    parse_translation,
     script_ratio,
 )
 from papertide.write.writer import LLMWriter
@@ -32,6 +35,8 @@ from papertide.write.writer import LLMWriter
 # Read when the module is imported, before conftest points the cache at an empty folder.
 REAL_MODEL = local_model.default_model_path()
 PAPER_ID = "2606.14721"  # DC-Motion: text-to-motion generation, with numbers in its abstract
+RSS = "arxiv/rss/aioarxiv_jmmeus/rss_mock_feed.xml"
+TITLED_ID = "2411.17763"  # Reflect3D: free to end, the model translates it as a title
 
 
 @pytest.fixture
@@ -90,6 +95,25 @@ def test_the_latin_filter_holds_the_model_to_the_names(model_path: Path) -> None
     # Without the filter the same question is answered with English words in it.
     free = backend.complete(asked, None, None).text
     assert any(w not in allowed for w in re.findall(r"[A-Za-z]+", free)), free
+
+
+def test_the_real_model_held_to_a_length_translates_what_it_would_end_after_a_title(
+    model_path: Path, shared_data: Path
+) -> None:
+    from papertide.llm.local import LocalBackend
+
+    paper = next(p for p in read_papers(shared_data / RSS) if p.arxiv_id == TITLED_ID)
+    backend = LocalBackend(LLMConfig(backend="local", model_path=model_path))
+    messages = translate_messages(paper, "zh-CN")
+    names = names_to_keep(paper.abstract, "zh-CN")
+    free = backend.complete(messages, None, names).text
+    with pytest.raises(TooShort):  # "反射3D：单图像3D生成的显著优势" and nothing more
+        parse_translation(free, "zh-CN", paper.abstract)
+    held = backend.complete(messages, None, names, least=least_tokens(paper.abstract, "zh-CN"))
+    translation = parse_translation(held.text, "zh-CN", paper.abstract)
+    assert len(translation) > len(paper.abstract) / 5  # every sentence, not a line
+    assert "Reflect3D" in translation and "RGB" in translation
+    assert not translation.startswith(free)  # the title it wrote first is dropped
 
 
 class _ScriptedLlama:
@@ -159,7 +183,7 @@ GOOD = '{"summary": "本文。", "takeaways": ["一", "二", "三"]}'
 
 def _scripted(tmp_path: Path, *answers: str) -> tuple[Any, _ScriptedLlama]:
     """A local backend whose model is the script (llama-cpp-python must be installed)."""
-    from papertide.llm.local import LocalBackend
+    from papertide.llm.local import LatinFilter, LocalBackend
 
     if importlib.util.find_spec("llama_cpp") is None:
         pytest.skip("llama-cpp-python is not installed (pip install 'papertide[local]')")
@@ -167,6 +191,7 @@ def _scripted(tmp_path: Path, *answers: str) -> tuple[Any, _ScriptedLlama]:
     gguf.write_bytes(b"GGUF")
     backend = LocalBackend(LLMConfig(backend="local", model_path=gguf))
     backend._llama = llama = _ScriptedLlama(*answers)
+    backend._filter = LatinFilter(llama, ends=[1])
     return backend, llama
 
 
@@ -178,6 +203,17 @@ def test_an_answer_to_a_schema_is_decoded_freely_unless_strict(tmp_path: Path) -
     assert llama.asked[0]["response_format"] is None  # twice as fast
     backend.complete(asked, summary_schema("zh-CN"), strict=True)
     assert llama.asked[1]["response_format"] is not None  # under the schema's grammar
+
+
+def test_a_plain_answer_held_to_a_length_cannot_end_before_it(tmp_path: Path) -> None:
+    backend, llama = _scripted(tmp_path, "本文提出了一种新方法。", "本文。")
+    backend.complete([{"role": "user", "content": "..."}], None, None, least=2)
+    (hold,) = llama.asked[0]["logits_processor"]  # type: ignore[misc]
+    # Token 1 ends an answer: barred for the first two tokens, then free.
+    steps = [list(hold(None, np.ones(2))) for _ in range(3)]
+    assert steps == [[1.0, -np.inf], [1.0, -np.inf], [1.0, 1.0]]
+    backend.complete([{"role": "user", "content": "..."}], None, None)
+    assert not llama.asked[1]["logits_processor"]  # not held, unless asked
 
 
 def test_a_free_answer_starts_as_the_schema_does(tmp_path: Path) -> None:

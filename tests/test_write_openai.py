@@ -16,7 +16,7 @@ from clirun import papertide as run_cli
 from llm_server import FakeLLM, error, fake_llm, ok, slow
 
 from papertide.config import LLMConfig
-from papertide.errors import LLMError
+from papertide.errors import LLMError, WriteupFailedError
 from papertide.llm.openai import OpenAIBackend
 from papertide.records import Paper
 from papertide.write.prompt import more_takeaways_schema, summary_schema, translate_messages
@@ -390,6 +390,37 @@ def test_numbers_absent_from_the_abstract_are_flagged_and_lost_ones_restored(llm
     writeup = LLMWriter(_backend(llm.url, [])).write(paper, None, "zh-CN")
     assert "numbers missing from the translation: 2048" in writeup.flags
     assert llm.calls == before + 8
+
+
+def test_a_translation_far_too_short_is_translated_sentence_by_sentence(llm: FakeLLM) -> None:
+    # What the local model answered for real abstracts: a title for the paper, or the
+    # prompt's glossary echoed; asked again in the same conversation, the same title.
+    paper = replace(
+        PAPER,
+        abstract="Symmetry is a fundamental property of the visual world. We train on 2,048 "
+        "pairs. We reduce FID by 12.5 points.",
+    )
+    answer = json.dumps(
+        {"summary": "本文研究对称性。", "takeaways": ["对称性", "2,048对", "FID降低12.5"]},
+        ensure_ascii=False,
+    )
+    sentences = (
+        "对称性是视觉世界的基本属性。",
+        "我们在 2,048 对图像上训练。",
+        "FID 降低 12.5 分。",
+    )
+    llm.then(ok("反射3D：单图像3D生成"), *map(ok, sentences), ok(answer))
+    writeup = LLMWriter(_backend(llm.url, [])).write(paper, None, "zh-CN")
+    assert writeup.translation == "".join(sentences)
+    assert llm.calls == 5
+    asked = [llm.received[i].user_text for i in (1, 2, 3)]
+    assert "<abstract>\nWe train on 2,048 pairs.\n</abstract>" in asked[1]
+    # A sentence that cannot be translated either: the failure says which, and why.
+    llm.then(ok("对齐 = 对齐"), ok(sentences[0]), ok("We train on pairs."))
+    with pytest.raises(
+        WriteupFailedError, match="sentence 2 of 3: .*not in the language asked for"
+    ):
+        LLMWriter(_backend(llm.url, [])).write(paper, None, "zh-CN")
 
 
 def test_write_command_tries_a_file_without_touching_store_or_site(

@@ -25,6 +25,7 @@ from papertide.write.validate import (
     Draft,
     InvalidAnswer,
     TooFewTakeaways,
+    TooShort,
     check_draft,
     names_to_keep,
     parse_summary,
@@ -269,6 +270,21 @@ def test_a_translation_of_the_title_only_is_rejected() -> None:
         parse_translation("DC-Motion：解耦语义和细节的人体运动生成", "zh-CN", abstract)
     full = "文本到动作生成需要合成符合物理规律的真实动态。" * 6
     assert parse_translation(full, "zh-CN", abstract) == full
+
+
+def test_a_title_written_before_the_translation_is_dropped() -> None:
+    abstract = "Symmetry is a ubiquitous property of the visual world. " * 4
+    body = "对称性是视觉世界中普遍存在的基本属性。" * 4
+    titled = "反射3D：单图像3D生成的显著优势\n\n" + body
+    assert parse_translation(titled, "zh-CN", abstract) == body
+    # A first line that ends a sentence is part of the translation.
+    lines = "对称性是视觉世界中普遍存在的属性。\n\n" + body
+    assert (
+        parse_translation(lines, "zh-CN", abstract) == "对称性是视觉世界中普遍存在的属性。" + body
+    )
+    # A title alone is far too short: the writer translates the abstract sentence by sentence.
+    with pytest.raises(TooShort):
+        parse_translation("反射3D：单图像3D生成的显著优势", "zh-CN", abstract)
 
 
 def test_a_translation_keeps_in_english_only_the_abstracts_names() -> None:

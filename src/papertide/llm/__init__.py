@@ -77,11 +77,14 @@ class ChatBackend(Protocol):
         schema: dict[str, Any] | None,
         latin: Sequence[str] | None = None,
         strict: bool = False,
+        least: int = 0,
     ) -> Completion:
         """``schema`` None: plain text. ``latin``, for an answer in a language with its own
         script: the only Latin-script words it may contain (the source's names, acronyms,
         math and URLs), on backends that constrain decoding; None: any. ``strict``: decode
-        under the schema where the backend can."""
+        under the schema where the backend can. ``least``: the fewest tokens a plain-text
+        answer may end at, on backends that constrain decoding (a small model sometimes ends
+        its translation after a title)."""
         ...
 
     def probe(self, timeout: float) -> Probe: ...

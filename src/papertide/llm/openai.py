@@ -78,6 +78,7 @@ class OpenAIBackend:
         schema: dict[str, Any] | None,
         latin: Sequence[str] | None = None,  # chat-completions APIs take no logits mask
         strict: bool = False,  # every answer to a schema is asked for in its JSON mode
+        least: int = 0,  # nor a minimum length
     ) -> Completion:
         attempt = 0
         while True:

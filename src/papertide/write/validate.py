@@ -34,6 +34,11 @@ class InvalidAnswer(ValueError):
     """The model's answer is unusable; the message says why (and is shown to the model)."""
 
 
+class TooShort(InvalidAnswer):
+    """A translation far shorter than the abstract: the model wrote a title, or the prompt's
+    glossary, instead of every sentence."""
+
+
 class TooFewTakeaways(InvalidAnswer):
     """A usable summary with fewer than MIN_TAKEAWAYS takeaways: ask for the missing ones."""
 
@@ -153,10 +158,17 @@ _GLOSSARY_ECHO = re.compile(
 )
 
 
+# A line of its own with no sentence end, then a blank line: a title the model wrote before
+# the translation ("反射3D：单图像3D生成的显著优势\n\n反射3D是一种...").
+_TITLE = re.compile(r"\A\s*[^\n]{0,99}[^\n。.!?！？]\n\s*\n(?=\S)")
+
+
 def parse_translation(text: str, language: str, abstract: str) -> str:
     """The translation the first call answered, as one paragraph without invented markup;
-    InvalidAnswer when it is empty, in another language or far too short for the abstract."""
+    InvalidAnswer when it is empty, in another language or far too short for the abstract
+    (TooShort)."""
     _check_size(text)
+    text = _TITLE.sub("", text)
     translation = " ".join(strip_markup(text, abstract).split("\n")).strip()
     if language.lower().split("-")[0] in ("zh", "ja"):
         # No spaces between Chinese or Japanese characters where lines were joined.
@@ -167,7 +179,7 @@ def parse_translation(text: str, language: str, abstract: str) -> str:
         raise InvalidAnswer("the translation is empty")
     _check_language("translation", translation, language)
     if len(translation) < _min_translation(abstract, language):
-        raise InvalidAnswer(
+        raise TooShort(
             f"the translation has {len(translation)} characters for an abstract of "
             f"{len(abstract)}: translate the WHOLE abstract, every sentence, not the title"
         )
@@ -215,6 +227,13 @@ def _min_translation(abstract: str, language: str) -> int:
     its English source; other languages about as many."""
     share = 0.15 if language.lower().split("-")[0] in ("zh", "ja", "ko") else 0.4
     return int(len(" ".join(abstract.split())) * share)
+
+
+def least_tokens(abstract: str, language: str) -> int:
+    """The fewest tokens a translation of ``abstract`` may end at, where a backend can hold
+    it to that: a third of the shortest believable translation's characters (a token holds
+    one or two Chinese characters, about four Latin letters), more than a title has."""
+    return _min_translation(abstract, language) // 3
 
 
 _NUMBERING = re.compile(

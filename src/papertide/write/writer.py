@@ -34,8 +34,10 @@ from papertide.write.validate import (
     Draft,
     InvalidAnswer,
     TooFewTakeaways,
+    TooShort,
     check_draft,
     join_sentences,
+    least_tokens,
     names_to_keep,
     normalise_takeaways,
     numbers_lost,
@@ -91,9 +93,10 @@ class LLMWriter:
         schema: dict[str, Any] | None,
         latin: tuple[str, ...] | None = None,
         strict: bool = False,
+        least: int = 0,
     ) -> str:
         started = time.monotonic()
-        completion = self.backend.complete(messages, schema, latin, strict)
+        completion = self.backend.complete(messages, schema, latin, strict, least)
         with self._lock:
             self.usage.add(completion, time.monotonic() - started)
         return completion.text
@@ -118,18 +121,49 @@ class LLMWriter:
         messages = translate_messages(paper, language, self.prompt_version)
         # In a language with its own script, English is kept only for the abstract's names.
         latin = names_to_keep(paper.abstract, language)
-        answer = self._call(messages, None, latin)
+        # Held to a length where it can be: a small model sometimes ends after a title.
+        answer = self._call(messages, None, latin, least=least_tokens(paper.abstract, language))
 
         def parse(_conversation: list[Message], text: str) -> str:
             return parse_translation(text, language, paper.abstract)
 
         try:
             translation = parse(messages, answer)
+        except TooShort as short:
+            # Asked again in the same conversation, the model wrote the same title again.
+            return self._by_sentence(paper, language, latin, short)
         except InvalidAnswer as first:
             return self._repaired(
                 messages, answer, first, None, parse, language, "translation", latin
             )
         return self._numbers_restored(paper, translation, language, latin)
+
+    def _sentence(
+        self, paper: Paper, sentence: str, language: str, latin: tuple[str, ...] | None
+    ) -> str:
+        """One sentence of the abstract translated on its own (InvalidAnswer if unusable)."""
+        messages = translate_messages(
+            replace(paper, abstract=sentence), language, self.prompt_version
+        )
+        answer = self._call(messages, None, latin, least=least_tokens(sentence, language))
+        return parse_translation(answer, language, sentence)
+
+    def _by_sentence(
+        self, paper: Paper, language: str, latin: tuple[str, ...] | None, short: TooShort
+    ) -> str:
+        """The repair of a translation far too short (a title, or the prompt's glossary,
+        instead of the abstract): every sentence of the abstract translated on its own."""
+        sentences = split_sentences(paper.abstract)
+        translated = []
+        for index, sentence in enumerate(sentences, 1):
+            try:
+                translated.append(self._sentence(paper, sentence, language, latin))
+            except InvalidAnswer as problem:
+                raise WriteupFailedError(
+                    f"{short} (translated sentence by sentence, sentence {index} of "
+                    f"{len(sentences)}: {problem})"
+                ) from None
+        return join_sentences(translated)
 
     def _numbers_restored(
         self, paper: Paper, translation: str, language: str, latin: tuple[str, ...] | None
@@ -147,11 +181,8 @@ class LLMWriter:
             missing = [n for n in numbers_lost(sentence, translated[index]) if n in lost]
             if not missing or numbers_lost(translated[index], sentence):
                 continue  # nothing lost here, or a number of another sentence: not its pair
-            messages = translate_messages(
-                replace(paper, abstract=sentence), language, self.prompt_version
-            )
             try:
-                again = parse_translation(self._call(messages, None, latin), language, sentence)
+                again = self._sentence(paper, sentence, language, latin)
             except InvalidAnswer:
                 continue
             if len(split_sentences(again)) <= 2 and len(numbers_lost(sentence, again)) < len(
