@@ -146,7 +146,8 @@ class LatinFilter:
     vocabulary token with a Latin letter is barred except the tokens of the allowed strings
     (the abstract's names, acronyms, math and URLs), so the model writes the translation of
     every other word. A mask over the logits, found once per model: a llama.cpp grammar does
-    the same at three times the cost per token."""
+    the same at three times the cost per token. It also makes the other masks over the
+    vocabulary: the answer's first token, and no end before a length."""
 
     def __init__(self, llama: Any, ends: Sequence[int]) -> None:
         """``ends``: the tokens that end an answer (`end_tokens`)."""
