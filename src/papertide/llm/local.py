@@ -160,7 +160,8 @@ class LatinFilter:
                 texts.append("")
         self._texts = texts
         self._latin = np.array([bool(_LATIN.search(text)) for text in texts], bool)
-        self._ends = ends
+        self._ends = np.zeros_like(self._latin)
+        self._ends[list(ends)] = True
 
     def processor(self, allowed: Sequence[str]) -> Any:
         keep = np.zeros_like(self._latin)
@@ -168,13 +169,7 @@ class LatinFilter:
             # As written after a space, a bracket or nothing, the tokens differ.
             for form in (name, f" {name}", f"({name}", f"（{name}"):
                 keep[self._llama.tokenize(form.encode(), add_bos=False, special=False)] = True
-        barred = self._latin & ~keep
-
-        def bar(_ids: Any, scores: Any) -> Any:
-            scores[barred[: len(scores)]] = -np.inf
-            return scores
-
-        return bar
+        return _barring(self._latin & ~keep)
 
     def first_token(self, letters: re.Pattern[str] | None, avoid: Sequence[str] = ()) -> Any:
         """A processor that lets the answer's first token only be one that starts with one of
@@ -188,31 +183,27 @@ class LatinFilter:
             ],
             bool,
         )
-        sampled = 0
-
-        def bar(_ids: Any, scores: Any) -> Any:
-            nonlocal sampled
-            if sampled == 0:
-                scores[barred[: len(scores)]] = -np.inf
-            sampled += 1
-            return scores
-
-        return bar
+        return _barring(barred, for_tokens=1)
 
     def at_least(self, tokens: int) -> Any:
         """A processor that bars every end-of-answer token until the answer has ``tokens``
         tokens: barred from ending after a title, the model goes on to translate."""
-        ends = list(self._ends)
-        sampled = 0
+        return _barring(self._ends, for_tokens=tokens)
 
-        def bar(_ids: Any, scores: Any) -> Any:
-            nonlocal sampled
-            if sampled < tokens:
-                scores[ends] = -np.inf
-            sampled += 1
-            return scores
 
-        return bar
+def _barring(barred: Any, for_tokens: int | None = None) -> Any:
+    """A logits processor that bars the tokens of the mask ``barred``: for the answer's first
+    ``for_tokens`` tokens, or (None) for all of them."""
+    sampled = 0
+
+    def bar(_ids: Any, scores: Any) -> Any:
+        nonlocal sampled
+        if for_tokens is None or sampled < for_tokens:
+            scores[barred[: len(scores)]] = -np.inf
+        sampled += 1
+        return scores
+
+    return bar
 
 
 def end_tokens(llama: Any) -> list[int]:
