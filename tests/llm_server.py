@@ -75,7 +75,8 @@ def chinese_summary(request: dict[str, Any]) -> dict[str, Any]:
     numbers = re.findall(r"\d+(?:[.,]\d+)*%?", abstract_of(request))
     figure = numbers[0] if numbers else "多项"
     return {
-        "summary": f"本文提出一种新方法。该方法在基准上提升了{figure}。结果表明方法有效。",
+        "summary": "本文提出一种新方法。",
+        "result": f"该方法在基准上提升了{figure}。",
         "takeaways": ["1. 提出了新的方法", "2. 保持场景布局", f"3. 指标提升{figure}"],
     }
 

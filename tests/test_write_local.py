@@ -119,7 +119,8 @@ def test_the_real_model_held_to_a_length_translates_what_it_would_end_after_a_ti
 class _ScriptedLlama:
     """Answers each completion with the next scripted text; records how it was asked. A
     scripted answer to a free JSON call is the whole object: the start the backend wrote for
-    the model is taken off it."""
+    the model is taken off it, and an answer stopped before its end goes on in the next call
+    while it starts as that call's prompt ends (else the next answer is taken)."""
 
     metadata = {
         "tokenizer.chat_template": (
@@ -132,6 +133,7 @@ class _ScriptedLlama:
         self.asked: list[dict[str, object]] = []
         self.prompts: list[str] = []
         self.writing = ""
+        self.stopped = False  # the first answer was stopped before its end
         self._model = self
 
     # A two-token vocabulary for the Latin filter: "a" and "的".
@@ -165,20 +167,25 @@ class _ScriptedLlama:
     def create_completion(self, **kwargs: object) -> dict[str, object]:
         self.asked.append({**kwargs, "response_format": None})
         start = self.prompts[-1].rpartition("<assistant>")[2]
-        text = self.answers.pop(0).removeprefix(start)
+        if self.stopped and not self.answers[0].startswith(start):
+            self.answers.pop(0)
+        text = self.answers[0].removeprefix(start)
         stop: Any = kwargs.get("stopping_criteria")
         # Written a character a token after the prompt's one token, until told to stop.
         self.writing = text
+        self.stopped = False
         for end in range(1, len(text) + 1):
             if stop is not None and stop(np.array([0, *range(1000, 1000 + end)]), None):
-                text = text[:end]
+                text, self.stopped = text[:end], end < len(text)
                 break
+        if not self.stopped:
+            self.answers.pop(0)
         usage = {"prompt_tokens": 100, "completion_tokens": len(text)}
         return {"choices": [{"text": text}], "usage": usage}
 
 
 TINY_PAPER = Paper("2606.00001", 1, "A method", (), "We propose a method.", ("cs.CV",))
-GOOD = '{"summary": "本文。", "takeaways": ["一", "二", "三"]}'
+GOOD = '{"summary": "本文。", "result": "结果。", "takeaways": ["一", "二", "三"]}'
 
 
 def _scripted(tmp_path: Path, *answers: str) -> tuple[Any, _ScriptedLlama]:
@@ -202,7 +209,7 @@ def test_an_answer_to_a_schema_is_decoded_freely_unless_strict(tmp_path: Path) -
     assert backend.complete(asked, summary_schema("zh-CN")).text == GOOD
     assert llama.asked[0]["response_format"] is None  # twice as fast
     backend.complete(asked, summary_schema("zh-CN"), strict=True)
-    assert llama.asked[1]["response_format"] is not None  # under the schema's grammar
+    assert llama.asked[-1]["response_format"] is not None  # under the schema's grammar
 
 
 def test_a_plain_answer_held_to_a_length_cannot_end_before_it(tmp_path: Path) -> None:
@@ -221,7 +228,7 @@ def test_a_free_answer_starts_as_the_schema_does(tmp_path: Path) -> None:
     asked = [{"role": "user", "content": "..."}]
     assert backend.complete(asked, summary_schema("zh-CN")).text == GOOD
     # The model's answer starts after the object's first key, written in its prompt...
-    assert llama.prompts[-1] == '<user>...<assistant>{"summary": "'
+    assert llama.prompts[0] == '<user>...<assistant>{"summary": "'
     # ...and its first token must be a letter of the language's script, as under the schema;
     # the tokens after it are free.
     (first,) = llama.asked[0]["logits_processor"]  # type: ignore[misc]
@@ -232,25 +239,33 @@ def test_a_free_answer_starts_as_the_schema_does(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "free",
     [
-        '{"summary": "本文。", "takeaways": ["一", "二", "三三三三三三三三三三三三',  # a loop
-        '{"summary": "本文。", "takeaways": "一、二、三"}',  # the wrong shape
-        '{"summary": "This paper.", "takeaways": ["一", "二", "三"]}',  # not in Chinese
-        '{"summary": "本文。", "takeaways": ["一"]}',  # too few takeaways
+        [
+            '{"summary": "本文。", "result": "好。", "takeaways": ["一", "二", "三三三三三三'
+        ],  # loops
+        ['{"summary": "本文", "takeaways": "一、二、三"}'],  # closed by itself, the wrong shape
+        [
+            '{"summary": "This paper.", "result": "好。", "takeaways": ["一", "二", "三"]}'
+        ],  # English
+        [  # too few takeaways, and another point written in English
+            '{"summary": "本文。", "result": "好。", "takeaways": ["一"]}',
+            '{"summary": "本文。", "result": "好。", "takeaways": ["一", "Two"]}',
+        ],
     ],
 )
 def test_an_unusable_free_answer_is_asked_for_again_under_the_schema(
-    tmp_path: Path, free: str
+    tmp_path: Path, free: list[str]
 ) -> None:
-    backend, llama = _scripted(tmp_path, "本文提出了一种新方法。", free, GOOD)
+    backend, llama = _scripted(tmp_path, "本文提出了一种新方法。", *free, GOOD)
     writer = LLMWriter(backend)
     writeup = writer.write(TINY_PAPER, None, "zh-CN")
-    assert writeup.summary == "本文。" and writeup.takeaways == ("一", "二", "三")
-    assert [a["response_format"] is not None for a in llama.asked] == [False, False, True]
+    assert writeup.summary == "本文。结果。" and writeup.takeaways == ("一", "二", "三")
+    strict = [a["response_format"] is not None for a in llama.asked]
+    assert strict[-1] and not any(strict[:-1])  # the translation and the free answer: free
     assert writer.usage.calls == 3
 
 
 def test_a_usable_free_answer_is_kept(tmp_path: Path) -> None:
-    free = '{"summary": "本文。", "takeaways": ["MINT 是一种方法。", "二", "三"]}'
+    free = '{"summary": "本文。", "result": "好。", "takeaways": ["MINT 是一种方法。", "二", "三"]}'
     backend, llama = _scripted(tmp_path, "本文提出了一种新方法。", free)
     writer = LLMWriter(backend)
     writeup = writer.write(TINY_PAPER, None, "zh-CN")
@@ -258,46 +273,75 @@ def test_a_usable_free_answer_is_kept(tmp_path: Path) -> None:
     assert writer.usage.calls == 2
 
 
-def test_a_free_summary_is_closed_after_two_sentences(tmp_path: Path) -> None:
-    long = '{"summary": "一。二。三。四。五。六。", "takeaways": ["甲", "乙", "丙"]}'
-    rest = '{"summary": "一。二。", "takeaways": ["甲", "乙", "丙"]}'
-    backend, llama = _scripted(tmp_path, long, rest)
+def test_a_free_summary_and_result_are_closed_after_a_sentence_each(tmp_path: Path) -> None:
+    # Asked for one sentence each, the model writes on: each string is closed for it after
+    # its first sentence, and the next property opened, its first token held to the script as
+    # the summary's was. (The model here writes on differently each time.)
+    long = '{"summary": "一。二。三。", "result": "四。", "takeaways": ["甲", "乙", "丙"]}'
+    more = '{"summary": "一。", "result": "五。六。", "takeaways": ["甲", "乙", "丙"]}'
+    rest = '{"summary": "一。", "result": "五。", "takeaways": ["甲", "乙", "丙"]}'
+    backend, llama = _scripted(tmp_path, long, more, rest)
     asked = [{"role": "user", "content": "..."}]
     answer = backend.complete(asked, summary_schema("zh-CN"))
-    # The model stopped after its second sentence, as the prompt asks; the string was closed
-    # for it and the takeaways opened, their first token held to the script as the
-    # summary's was.
     assert answer.text == rest
-    assert llama.prompts[-1].endswith('<assistant>{"summary": "一。二。", "takeaways": ["')
+    assert llama.prompts[-2].endswith('<assistant>{"summary": "一。", "result": "')
+    assert llama.prompts[-1].endswith('{"summary": "一。", "result": "五。", "takeaways": ["')
     assert all(a["logits_processor"] for a in llama.asked)
-    assert answer.completion_tokens == len("一。二。") + len('甲", "乙", "丙"]}')
+    assert answer.completion_tokens == len("一。") + len("五。") + len('甲", "乙", "丙"]}')
 
 
 def test_a_sentence_ends_where_the_writer_would_split_it() -> None:
     from papertide.llm.local import sentence_cut
 
-    start = '{"summary": "'
-    text = start + "We train on data, e.g. images, as in Li et al. 2024. It works. More"
+    start = len('{"summary": "')
+    text = '{"summary": "We train on data, e.g. images, as in Li et al. 2024. It works. More'
     assert text[: sentence_cut(text, start, 2)].endswith("It works.")
-    assert sentence_cut(start + '一。二", "takeaways": ["三。四。', start, 2) is None  # closed
+    assert sentence_cut('{"summary": "一。二", "takeaways": ["三。四。', start, 2) is None  # closed
 
 
 def test_a_free_takeaway_written_again_is_written_otherwise(tmp_path: Path) -> None:
     # The model's third point is its first again, word for word: the answer goes on from
     # before it, once, and may not begin as an earlier point did ("的" is barred for its
     # first token, as "a" always is in Chinese).
-    free = '{"summary": "本文。", "takeaways": ["的一", "二", "的一"]}'
-    again = '{"summary": "本文。", "takeaways": ["的一", "二", "三"]}'
+    free = '{"summary": "本文。", "result": "好。", "takeaways": ["的一", "二", "的一"]}'
+    again = '{"summary": "本文。", "result": "好。", "takeaways": ["的一", "二", "三"]}'
     backend, llama = _scripted(tmp_path, free, again)
     answer = backend.complete([{"role": "user", "content": "..."}], summary_schema("zh-CN"))
     assert answer.text == again
-    before = '<assistant>{"summary": "本文。", "takeaways": ["的一", "二", "'
+    before = '<assistant>{"summary": "本文。", "result": "好。", "takeaways": ["的一", "二", "'
     assert llama.prompts[-1].endswith(before)
-    (again_first,) = llama.asked[1]["logits_processor"]  # type: ignore[misc]
+    (again_first,) = llama.asked[-1]["logits_processor"]  # type: ignore[misc]
     assert list(again_first(None, np.ones(2))) == [-np.inf, -np.inf]
     (free_first,) = llama.asked[0]["logits_processor"]  # type: ignore[misc]
     assert list(free_first(None, np.ones(2))) == [-np.inf, 1.0]
-    assert answer.completion_tokens == len(free) - len('{"summary": "') + len('三"]}')
+    written = len("本文。") + len("好。") + len('的一", "二", "的一"]}')
+    assert answer.completion_tokens == written + len('三"]}')
+
+
+def test_a_free_answer_short_of_takeaways_goes_on_with_another(tmp_path: Path) -> None:
+    # The model closed its takeaways after one point: the answer goes on from before the
+    # array's end with another point, which may not begin as the first did, instead of the
+    # whole answer being asked for again under the grammar.
+    short = '{"summary": "本文。", "result": "好。", "takeaways": ["的一"]}'
+    more = '{"summary": "本文。", "result": "好。", "takeaways": ["的一", "二", "三"]}'
+    backend, llama = _scripted(tmp_path, short, more)
+    answer = backend.complete([{"role": "user", "content": "..."}], summary_schema("zh-CN"))
+    assert answer.text == more
+    assert llama.prompts[-1].endswith('"takeaways": ["的一", "')
+    (topped_first,) = llama.asked[-1]["logits_processor"]  # type: ignore[misc]
+    assert list(topped_first(None, np.ones(2))) == [-np.inf, -np.inf]
+    assert all(a["response_format"] is None for a in llama.asked)
+    written = len("本文。") + len("好。") + len('的一"]}')
+    assert answer.completion_tokens == written + len('二", "三"]}')
+
+
+def test_a_short_array_is_found_only_once_it_is_closed() -> None:
+    from papertide.llm.local import short_array
+
+    text = '{"t": ["一", "二"]}'
+    assert short_array(text, text.index("一"), 3) == (text.index('"]'), ["一", "二"])
+    assert short_array(text, text.index("一"), 2) is None
+    assert short_array('{"t": ["一", "二', 7, 3) is None  # still being written
 
 
 def test_repeated_points_are_found_only_when_a_whole_point_repeats() -> None:
@@ -325,5 +369,5 @@ def test_a_free_summary_keeps_english_to_the_abstracts_names(tmp_path: Path) -> 
     latin.processor = recorded
     paper = Paper("2606.00001", 1, "A method", (), "We propose MINT, a method.", ("cs.CV",))
     LLMWriter(backend).write(paper, None, "zh-CN")
-    assert allowed == [["MINT"], ["MINT", "summary", "takeaways"]]  # translation, summary
+    assert allowed == [["MINT"], ["MINT", "summary", "result", "takeaways"]]  # translation, summary
     assert len(llama.asked[1]["logits_processor"]) == 2  # type: ignore[arg-type]

@@ -67,14 +67,14 @@ def test_two_calls_per_paper_and_none_on_rerun(project: Path, llm: FakeLLM) -> N
     assert "cost" in out
     rows = stored(project, "SELECT arxiv_id, model, prompt_version, language FROM writeups")
     assert sorted(rows) == [
-        ("2606.90001", "openai:test-model", "2", "zh-CN"),
-        ("2606.90002", "openai:test-model", "2", "zh-CN"),
-        ("2606.90003", "openai:test-model", "2", "zh-CN"),
+        ("2606.90001", "openai:test-model", "3", "zh-CN"),
+        ("2606.90002", "openai:test-model", "3", "zh-CN"),
+        ("2606.90003", "openai:test-model", "3", "zh-CN"),
     ]
     # Both topics' pages show the same write-up, takeaways numbered once by the page.
     for topic in ("i2i", "3dgs"):
         html = page(project, topic, "2026-06-16")
-        assert "本文提出一种新方法" in html
+        assert "本文提出一种新方法。该方法在基准上提升了" in html  # the result ends the summary
         assert '<ol class="takeaways">' in html
         assert "<li>提出了新的方法</li>" in html  # the model's "1. " prefix is gone
     # A re-run and a rebuild cost nothing.

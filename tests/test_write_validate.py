@@ -97,6 +97,25 @@ def test_an_over_long_summary_is_cut_at_sentence_ends() -> None:
     assert trim_summary("One. Two.") == "One. Two."
 
 
+def test_the_result_asked_for_on_its_own_ends_the_summary() -> None:
+    summary, _ = parse_summary(answer(result="实验表明准确率提高了15.5%。"), "zh-CN", ABSTRACT)
+    assert summary == "本文提出了一种新方法。实验表明准确率提高了15.5%。"
+    # A result that says the summary again is not said twice.
+    again = answer(result="本文提出了一种新方法。")
+    assert parse_summary(again, "zh-CN", ABSTRACT)[0] == "本文提出了一种新方法。"
+    # An endpoint that answers without it (the shape before prompt v3) keeps its summary.
+    assert parse_summary(answer(), "zh-CN", ABSTRACT)[0] == "本文提出了一种新方法。"
+
+
+def test_an_object_ended_with_the_wrong_bracket_is_read() -> None:
+    # Seen with the local model: the takeaways' array closed twice, the object not at all.
+    text = answer().removesuffix("}")
+    assert parse_summary(text + "]", "zh-CN", ABSTRACT)[1] == ("新方法", "保持布局", "效果更好")
+    assert parse_summary(text, "zh-CN", ABSTRACT)[1] == ("新方法", "保持布局", "效果更好")
+    with pytest.raises(InvalidAnswer, match="not valid JSON"):
+        parse_summary(text + '], "more": 1}', "zh-CN", ABSTRACT)
+
+
 def test_fenced_json_is_accepted_and_garbage_explained() -> None:
     fenced = "```json\n" + answer() + "\n```"
     assert parse_summary(fenced, "zh-CN", ABSTRACT)[0] == "本文提出了一种新方法。"

@@ -29,7 +29,14 @@ from papertide.llm import model as default_model
 # Longest strings the grammar allows, in characters, by property name: small models tend to
 # loop, and a bounded string ends. Not sent to API endpoints: strict JSON-schema modes reject
 # maxLength. (The write-up's translation is bounded by max_tokens.)
-MAX_CHARS = {"summary": 600, "takeaways": 200, "why": 200, "title": 200, "abstract": 1000}
+MAX_CHARS = {
+    "summary": 600,
+    "result": 400,
+    "takeaways": 200,
+    "why": 200,
+    "title": 200,
+    "abstract": 1000,
+}
 
 
 # The longest freely decoded answer to a JSON schema, in tokens: a summary and takeaways take
@@ -72,16 +79,17 @@ def opening(schema: dict[str, Any]) -> tuple[str, re.Pattern[str] | None]:
     return '{"' + name + '": "', re.compile(letters.group(1)) if letters else None
 
 
-# The sentences a free answer's first string may hold, by property name: asked for two, a
+# The sentences a free answer's leading strings may hold, by property name: asked for two, a
 # small model often writes the whole abstract out as its summary (which the writer cut to
-# three sentences anyway), and those tokens were a third of the call. The string is closed
+# three sentences anyway), and those tokens were a third of the call. Each string is closed
 # after them and the model goes on with the next property.
-MAX_SENTENCES = {"summary": 2}
+MAX_SENTENCES = {"summary": 1, "result": 1}
 # A sentence ends at a CJK full stop, or at . ! ? before a space, but not after "e.g." and the
 # like (as the writer splits sentences).
 _SENTENCE_END = re.compile(r"[。！？]|(?<!\be\.g)(?<!\bi\.e)(?<!\bal)(?<!\bvs)[.!?](?=\s)")
 _JSON_STRING = re.compile(r'(?:[^"\\]|\\.)*')
 _NEXT_ITEM = re.compile(r'"\s*,\s*"')
+_ARRAY_END = re.compile(r'"\s*\]')
 
 
 def _string_end(text: str, position: int) -> int:
@@ -91,14 +99,14 @@ def _string_end(text: str, position: int) -> int:
     return inside.end() if inside else position
 
 
-def sentence_cut(text: str, start: str, limit: int) -> int | None:
-    """Where a free answer ``text`` that began with ``start`` (an opening up to its first
-    string) must stop so that the string holds ``limit`` sentences: after the last of them;
-    None while it holds fewer or once it has ended by itself."""
-    if _string_end(text, len(start)) < len(text):
+def sentence_cut(text: str, content: int, limit: int) -> int | None:
+    """Where a free answer ``text`` must stop so that the JSON string whose content begins at
+    ``content`` holds ``limit`` sentences: after the last of them; None while it holds fewer
+    or once it has ended by itself."""
+    if _string_end(text, content) < len(text):
         return None  # closed by a quote
-    ends = [m.end() for m in _SENTENCE_END.finditer(text[len(start) :])]
-    return len(start) + ends[limit - 1] if len(ends) >= limit else None
+    ends = [m.end() for m in _SENTENCE_END.finditer(text[content:])]
+    return content + ends[limit - 1] if len(ends) >= limit else None
 
 
 def repeated_item(text: str, start: int) -> tuple[int, list[str]] | None:
@@ -119,21 +127,47 @@ def repeated_item(text: str, start: int) -> tuple[int, list[str]] | None:
     return None
 
 
-def after_opening(schema: dict[str, Any]) -> tuple[int, str] | None:
-    """For a schema whose first string is bounded in ``MAX_SENTENCES``: that bound, and the
-    text that closes the string and opens the next property as its grammar would
-    (``", "takeaways": ["``)."""
+def short_array(text: str, start: int, wanted: int) -> tuple[int, list[str]] | None:
+    """Where the last string ends (its closing quote) of the array of strings that opens at
+    ``start`` of a free answer, and the strings, when the array closed with fewer than
+    ``wanted`` of them; None otherwise (or while it is being written)."""
+    found: list[str] = []
+    position = start
+    while (end := _string_end(text, position)) < len(text):
+        found.append(text[position:end])
+        following = _NEXT_ITEM.match(text, end)
+        if following is None:
+            closed = _ARRAY_END.match(text, end) is not None
+            return (end, found) if closed and len(found) < wanted else None
+        position = following.end()
+    return None
+
+
+def least_items(schema: dict[str, Any]) -> int:
+    """The fewest strings the schema's array of strings must hold (its ``minItems``)."""
+    arrays = [p for p in (schema.get("properties") or {}).values() if p.get("type") == "array"]
+    return max((int(p.get("minItems", 0)) for p in arrays), default=0)
+
+
+def after_opening(schema: dict[str, Any]) -> list[tuple[int, str]]:
+    """For each of the schema's leading strings bounded in ``MAX_SENTENCES``: that bound, and
+    the text that closes the string and opens the next property as its grammar would
+    (``", "result": "``, ``", "takeaways": ["``)."""
     properties = list((schema.get("properties") or {}).items())
-    limit = MAX_SENTENCES.get(properties[0][0]) if properties else None
-    if limit is None:
-        return None
-    if len(properties) == 1:
-        return limit, '"}'
-    name, following = properties[1]
-    opened = f'", "{name}": '
-    if following.get("type") == "array":
-        opened, following = opened + "[", following.get("items") or {}
-    return limit, opened + ('"' if following.get("type") == "string" else "")
+    steps: list[tuple[int, str]] = []
+    for index, (name, _) in enumerate(properties):
+        limit = MAX_SENTENCES.get(name)
+        if limit is None:
+            break
+        if index + 1 == len(properties):
+            steps.append((limit, '"}'))
+            break
+        following_name, following = properties[index + 1]
+        opened = f'", "{following_name}": '
+        if following.get("type") == "array":
+            opened, following = opened + "[", following.get("items") or {}
+        steps.append((limit, opened + ('"' if following.get("type") == "string" else "")))
+    return steps
 
 
 # A token that writes Latin letters (or a LaTeX backslash).
@@ -352,8 +386,9 @@ class LocalBackend:
                 return self._chat(messages, None, [], max_tokens)
             # The keys are Latin words the answer must be able to write.
             keys = [*latin, *schema.get("properties", {})] if latin is not None else None
+            bounds = after_opening(schema)
             return self._continue(
-                formatter, messages, start, letters, max_tokens, after_opening(schema), keys
+                formatter, messages, start, letters, max_tokens, bounds, keys, least_items(schema)
             )
         grammar = {"type": "json_object", "schema": bounded(schema)}
         return self._chat(messages, grammar, [], self.config.max_tokens)
@@ -382,16 +417,18 @@ class LocalBackend:
         start: str,
         letters: re.Pattern[str] | None,
         max_tokens: int,
-        bound: tuple[int, str] | None = None,
+        bounds: Sequence[tuple[int, str]] = (),
         latin: Sequence[str] | None = None,
+        items: int = 0,
     ) -> Completion:
         """The answer to ``messages`` that begins with ``start``, written for the model, its
         first token one that starts with one of ``letters``, and with no Latin-script word but
-        those in ``latin`` (any, for None); with a ``bound`` (sentences,
-        continuation), the first string is closed after that many sentences and the answer
-        goes on from the continuation (its first token held to ``letters`` too). When a string
-        of the array the continuation opens repeats an earlier one, the answer goes on once more
-        from before it, which must then begin otherwise."""
+        those in ``latin`` (any, for None); with ``bounds`` (sentences, continuation), each
+        leading string is closed after that many sentences and the answer goes on from the
+        continuation (its first token held to ``letters`` too). When the array the last
+        continuation opens closes with fewer than ``items`` strings, the answer goes on with
+        one more; when one of its strings repeats an earlier one, the answer goes on once more
+        from before it. Either way the new string may not begin as an earlier one did."""
         llama = self._load()
         formatted = formatter(messages=messages)
         # One mask for every part of the answer: it keeps no state between tokens.
@@ -417,30 +454,44 @@ class LocalBackend:
             text = (formatted.prompt + head).encode("utf-8")
             return list(llama.tokenize(text, add_bos=False, special=True))
 
-        if bound is None:
-            return _completion(*answer(start, max_tokens))
-        limit, continuation = bound
-        begun = len(prompted(start))
+        def closes(head: str, limit: int) -> Any:
+            """Stops the answer once the string open at the end of ``head`` holds ``limit``
+            sentences."""
+            begun = len(prompted(head))
 
-        def enough(ids: Any, _logits: Any) -> bool:
-            written = llama.detokenize(list(ids[begun:])).decode("utf-8", "ignore")
-            return sentence_cut(start + written, start, limit) is not None
+            def enough(ids: Any, _logits: Any) -> bool:
+                written = llama.detokenize(list(ids[begun:])).decode("utf-8", "ignore")
+                return sentence_cut(head + written, len(head), limit) is not None
 
-        text, result = answer(start, max_tokens, enough)
-        used = 0
-        cut = sentence_cut(text, start, limit)
-        if cut is not None:
-            used = _completion(text, result).completion_tokens
+            return enough
+
+        head, used = start, 0
+        for limit, continuation in bounds:
+            text, result = answer(head, max(1, max_tokens - used), closes(head, limit))
+            cut = sentence_cut(text, len(head), limit)
+            if cut is None:
+                break  # the model closed the string itself and went on
+            used += _completion(text, result).completion_tokens
             head = text[:cut] + continuation
+        else:
             text, result = answer(head, max(1, max_tokens - used))
-            items: int | None = len(head)
-        else:  # the model closed the string itself
-            closed = _string_end(text, len(start))
-            items = closed + len(continuation) if text.startswith(continuation, closed) else None
         done = _completion(text, result)
-        again = (
-            repeated_item(text, items) if items is not None and continuation.endswith('"') else None
-        )
+        array = bounds[-1][1] if bounds and bounds[-1][1].endswith('["') else ""
+        opened = text.find(array, len(start)) if array else -1
+        if opened < 0:
+            return Completion(done.text, done.prompt_tokens, done.completion_tokens + used)
+        first = opened + len(array)
+        short = short_array(text, first, items)
+        if short is not None:
+            # Too few points, and the array closed: it goes on with another point, which may
+            # not begin as an earlier one did (a repair would ask for the missing points,
+            # under the grammar: a third call of 20-40 s).
+            used += done.completion_tokens
+            end, earlier = short
+            head = text[:end] + '", "'
+            done = _completion(*answer(head, max(1, max_tokens - used), avoid=earlier))
+            text = done.text
+        again = repeated_item(text, first)
         if again is not None:
             # A point written again word for word (a small model's last point is sometimes
             # its first): the answer goes on from before it, which may not begin as any

@@ -21,7 +21,7 @@ from papertide.llm.local import MAX_CHARS
 from papertide.records import Paper, Topic
 from papertide.write.validate import MAX_TAKEAWAYS, MIN_TAKEAWAYS, script_letters
 
-PROMPT_VERSION = "2"
+PROMPT_VERSION = "3"
 
 LANGUAGE_NAMES = {
     "zh": "Simplified Chinese (简体中文)",
@@ -69,6 +69,7 @@ def summary_schema(language: str) -> dict[str, Any]:
         "type": "object",
         "properties": {
             "summary": _text(language, MAX_CHARS["summary"]),
+            "result": _text(language, MAX_CHARS["result"]),
             "takeaways": {
                 "type": "array",
                 "items": _text(language, MAX_CHARS["takeaways"]),
@@ -76,7 +77,7 @@ def summary_schema(language: str) -> dict[str, Any]:
                 "maxItems": MAX_TAKEAWAYS,
             },
         },
-        "required": ["summary", "takeaways"],
+        "required": ["summary", "result", "takeaways"],
         "additionalProperties": False,
     }
 

@@ -53,6 +53,7 @@ class TooFewTakeaways(InvalidAnswer):
 class _Summary(BaseModel):
     model_config = ConfigDict(extra="ignore")
     summary: str = Field(min_length=1)
+    result: str = ""  # the summary's last sentence, asked for on its own (prompt v3)
     takeaways: list[str] = Field(min_length=1)
 
 
@@ -78,10 +79,11 @@ def _check_size(text: str) -> None:
 
 def closed(text: str) -> str:
     """``text`` with the brackets it left open closed, when it stops after a whole value (a
-    small model sometimes ends its object at the takeaways' ``]``); else ``text`` unchanged."""
+    small model sometimes ends its object at the takeaways' ``]``, or with ``]]`` for ``]}``);
+    else ``text`` unchanged."""
     expected: list[str] = []
     in_string = escaped = False
-    for ch in text:
+    for index, ch in enumerate(text):
         if in_string:
             if escaped:
                 escaped = False
@@ -93,8 +95,13 @@ def closed(text: str) -> str:
             in_string = True
         elif ch in "[{":
             expected.append("]" if ch == "[" else "}")
-        elif ch in "]}" and (not expected or expected.pop() != ch):
-            return text
+        elif ch in "]}":
+            if expected and expected[-1] == ch:
+                expected.pop()
+            elif expected and not text[index + 1 :].strip():
+                return text[:index] + "".join(reversed(expected))  # the last bracket wrong
+            else:
+                return text
     if in_string or not expected:
         return text
     return text.rstrip().removesuffix(",") + "".join(reversed(expected))
@@ -191,7 +198,12 @@ def parse_summary(text: str, language: str, abstract: str) -> tuple[str, tuple[s
     the summary is usable but fewer than MIN_TAKEAWAYS points are, InvalidAnswer otherwise."""
     answer = _load(text, _Summary)
     assert isinstance(answer, _Summary)
-    summary = trim_summary(strip_markup(answer.summary, abstract))
+    sentences = split_sentences(strip_markup(answer.summary, abstract))
+    # The result asked for on its own ends the summary, unless it says the summary again.
+    sentences += [
+        s for s in split_sentences(strip_markup(answer.result, abstract)) if s not in sentences
+    ]
+    summary = trim_summary(join_sentences(sentences))
     if not summary:
         raise InvalidAnswer("'summary' is empty")
     _check_language("summary", summary, language)
