@@ -299,40 +299,40 @@ def test_a_sentence_ends_where_the_writer_would_split_it() -> None:
     assert sentence_cut('{"summary": "一。二", "takeaways": ["三。四。', start, 2) is None  # closed
 
 
-def test_a_free_takeaway_written_again_is_written_otherwise(tmp_path: Path) -> None:
-    # The model's third point is its first again, word for word: the answer goes on from
-    # before it, once, and may not begin as an earlier point did ("的" is barred for its
-    # first token, as "a" always is in Chinese).
-    free = '{"summary": "本文。", "result": "好。", "takeaways": ["的一", "二", "的一"]}'
-    again = '{"summary": "本文。", "result": "好。", "takeaways": ["的一", "二", "三"]}'
-    backend, llama = _scripted(tmp_path, free, again)
+@pytest.mark.parametrize(
+    ("free", "then", "resumed"),
+    [
+        (  # the model's third point is its first again, word for word
+            '{"summary": "本文。", "result": "好。", "takeaways": ["的一", "二", "的一"]}',
+            '{"summary": "本文。", "result": "好。", "takeaways": ["的一", "二", "三"]}',
+            '"takeaways": ["的一", "二", "',
+        ),
+        (  # the model closed its takeaways after one point
+            '{"summary": "本文。", "result": "好。", "takeaways": ["的一"]}',
+            '{"summary": "本文。", "result": "好。", "takeaways": ["的一", "二", "三"]}',
+            '"takeaways": ["的一", "',
+        ),
+    ],
+)
+def test_a_free_takeaway_written_again_or_missing_is_written_anew(
+    tmp_path: Path, free: str, then: str, resumed: str
+) -> None:
+    # The answer goes on, once, from before the repeated point or the array's end, and the new
+    # point may not begin as an earlier one did ("的" is barred for its first token, as "a"
+    # always is in Chinese), instead of the whole answer being asked for again under the
+    # grammar.
+    backend, llama = _scripted(tmp_path, free, then)
     answer = backend.complete([{"role": "user", "content": "..."}], summary_schema("zh-CN"))
-    assert answer.text == again
-    before = '<assistant>{"summary": "本文。", "result": "好。", "takeaways": ["的一", "二", "'
-    assert llama.prompts[-1].endswith(before)
-    (again_first,) = llama.asked[-1]["logits_processor"]  # type: ignore[misc]
-    assert list(again_first(None, np.ones(2))) == [-np.inf, -np.inf]
+    assert answer.text == then
+    assert llama.prompts[-1].endswith(resumed)
+    (resumed_first,) = llama.asked[-1]["logits_processor"]  # type: ignore[misc]
+    assert list(resumed_first(None, np.ones(2))) == [-np.inf, -np.inf]
     (free_first,) = llama.asked[0]["logits_processor"]  # type: ignore[misc]
     assert list(free_first(None, np.ones(2))) == [-np.inf, 1.0]
-    written = len("本文。") + len("好。") + len('的一", "二", "的一"]}')
-    assert answer.completion_tokens == written + len('三"]}')
-
-
-def test_a_free_answer_short_of_takeaways_goes_on_with_another(tmp_path: Path) -> None:
-    # The model closed its takeaways after one point: the answer goes on from before the
-    # array's end with another point, which may not begin as the first did, instead of the
-    # whole answer being asked for again under the grammar.
-    short = '{"summary": "本文。", "result": "好。", "takeaways": ["的一"]}'
-    more = '{"summary": "本文。", "result": "好。", "takeaways": ["的一", "二", "三"]}'
-    backend, llama = _scripted(tmp_path, short, more)
-    answer = backend.complete([{"role": "user", "content": "..."}], summary_schema("zh-CN"))
-    assert answer.text == more
-    assert llama.prompts[-1].endswith('"takeaways": ["的一", "')
-    (topped_first,) = llama.asked[-1]["logits_processor"]  # type: ignore[misc]
-    assert list(topped_first(None, np.ones(2))) == [-np.inf, -np.inf]
     assert all(a["response_format"] is None for a in llama.asked)
-    written = len("本文。") + len("好。") + len('的一"]}')
-    assert answer.completion_tokens == written + len('二", "三"]}')
+    items = '"takeaways": ["'
+    written = len("本文。") + len("好。") + len(free) - free.index(items) - len(items)
+    assert answer.completion_tokens == written + len(then) - then.index(resumed) - len(resumed)
 
 
 def test_a_short_array_is_found_only_once_it_is_closed() -> None:

@@ -100,6 +100,9 @@ def test_an_over_long_summary_is_cut_at_sentence_ends() -> None:
 def test_the_result_asked_for_on_its_own_ends_the_summary() -> None:
     summary, _ = parse_summary(answer(result="实验表明准确率提高了15.5%。"), "zh-CN", ABSTRACT)
     assert summary == "本文提出了一种新方法。实验表明准确率提高了15.5%。"
+    # A summary written too long (as under the grammar) still ends with the result.
+    long = answer(summary="第一句。第二句。第三句。第四句。", result="结果很好。")
+    assert parse_summary(long, "zh-CN", ABSTRACT)[0] == "第一句。第二句。结果很好。"
     # A result that says the summary again is not said twice.
     again = answer(result="本文提出了一种新方法。")
     assert parse_summary(again, "zh-CN", ABSTRACT)[0] == "本文提出了一种新方法。"

@@ -79,10 +79,10 @@ def opening(schema: dict[str, Any]) -> tuple[str, re.Pattern[str] | None]:
     return '{"' + name + '": "', re.compile(letters.group(1)) if letters else None
 
 
-# The sentences a free answer's leading strings may hold, by property name: asked for two, a
-# small model often writes the whole abstract out as its summary (which the writer cut to
-# three sentences anyway), and those tokens were a third of the call. Each string is closed
-# after them and the model goes on with the next property.
+# The sentences a free answer's leading strings may hold, by property name: a small model
+# writes on past what it is asked for (asked for a two-sentence summary, it often wrote the
+# whole abstract out, which the writer cut to three sentences anyway: those tokens were a third
+# of the call). Each string is closed after them and the model goes on with the next property.
 MAX_SENTENCES = {"summary": 1, "result": 1}
 # A sentence ends at a CJK full stop, or at . ! ? before a space, but not after "e.g." and the
 # like (as the writer splits sentences).

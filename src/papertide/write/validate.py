@@ -199,10 +199,12 @@ def parse_summary(text: str, language: str, abstract: str) -> tuple[str, tuple[s
     answer = _load(text, _Summary)
     assert isinstance(answer, _Summary)
     sentences = split_sentences(strip_markup(answer.summary, abstract))
-    # The result asked for on its own ends the summary, unless it says the summary again.
-    sentences += [
-        s for s in split_sentences(strip_markup(answer.result, abstract)) if s not in sentences
-    ]
+    # The result asked for on its own ends the summary (also one written too long, as under
+    # the grammar), unless it says the summary again.
+    result = split_sentences(strip_markup(answer.result, abstract))
+    result = [s for s in result if s not in sentences]
+    if result:
+        sentences = sentences[: MAX_SUMMARY_SENTENCES - 1] + result
     summary = trim_summary(join_sentences(sentences))
     if not summary:
         raise InvalidAnswer("'summary' is empty")
