@@ -103,9 +103,9 @@ def test_the_result_asked_for_on_its_own_ends_the_summary() -> None:
     # A summary written too long (as under the grammar) still ends with the result.
     long = answer(summary="第一句。第二句。第三句。第四句。", result="结果很好。")
     assert parse_summary(long, "zh-CN", ABSTRACT)[0] == "第一句。第二句。结果很好。"
-    # A result that says the summary again is not said twice.
-    again = answer(result="本文提出了一种新方法。")
-    assert parse_summary(again, "zh-CN", ABSTRACT)[0] == "本文提出了一种新方法。"
+    # A result that says the summary again, word for word or nearly, is not said twice.
+    for again in ("本文提出了一种新方法。", "该文提出了一种新方法。"):
+        assert parse_summary(answer(result=again), "zh-CN", ABSTRACT)[0] == "本文提出了一种新方法。"
     # An endpoint that answers without it (the shape before prompt v3) keeps its summary.
     assert parse_summary(answer(), "zh-CN", ABSTRACT)[0] == "本文提出了一种新方法。"
 

@@ -13,6 +13,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -202,7 +203,7 @@ def parse_summary(text: str, language: str, abstract: str) -> tuple[str, tuple[s
     # The result asked for on its own ends the summary (also one written too long, as under
     # the grammar), unless it says the summary again.
     result = split_sentences(strip_markup(answer.result, abstract))
-    result = [s for s in result if s not in sentences]
+    result = [s for s in result if not any(_says_again(s, earlier) for earlier in sentences)]
     if result:
         sentences = sentences[: MAX_SUMMARY_SENTENCES - 1] + result
     summary = trim_summary(join_sentences(sentences))
@@ -213,6 +214,15 @@ def parse_summary(text: str, language: str, abstract: str) -> tuple[str, tuple[s
     if len(takeaways) < MIN_TAKEAWAYS:
         raise TooFewTakeaways(summary, takeaways)
     return summary, takeaways
+
+
+# How alike (difflib's ratio) a sentence is to an earlier one that it only says again: on the 20
+# evaluation papers, a result that restated the summary was 0.88 alike, the others 0.06-0.33.
+SAID_AGAIN = 0.7
+
+
+def _says_again(sentence: str, earlier: str) -> bool:
+    return SequenceMatcher(None, sentence, earlier, autojunk=False).ratio() >= SAID_AGAIN
 
 
 def parse_more_takeaways(text: str, language: str, abstract: str) -> tuple[str, ...]:
