@@ -1,8 +1,8 @@
 """What the model answered: parsed, validated with pydantic, normalised and checked.
 
 ``parse_translation`` and ``parse_summary`` return text that always has the same structure (a
-whole translation without markup the abstract lacks; a trimmed 2–3 sentence summary and 3–7
-un-numbered takeaways) or raise `InvalidAnswer` saying what is wrong, in words that can be sent
+whole translation without markup the abstract lacks; a summary of at most 3 sentences that
+ends with the paper's result, and 3–7 un-numbered takeaways) or raise `InvalidAnswer` saying what is wrong, in words that can be sent
 back to the model for its repair. ``check_writeup`` adds the flags stored with every write-up:
 numbers absent from the abstract, numbers or LaTeX math of the abstract the translation lost.
 """
