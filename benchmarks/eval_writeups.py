@@ -41,8 +41,14 @@ _NUMBER = re.compile(r"(?<![0-9A-Za-z.])\d+(?:[.,]\d+)*")
 _MATH = re.compile(r"\$\$.+?\$\$|\$[^$]+\$", flags=re.S)
 _URL = re.compile(r"https?://\S+")
 _WORD = re.compile(r"[A-Za-z]+")
-# Markup a model may invent: HTML/XML tags and Markdown emphasis or headings.
-_MARKUP = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>|\*\*|__|^#{1,6}\s", flags=re.M)
+# Markup a model may invent: HTML/XML tags (with names in any script, attributes as HTML writes
+# them) and Markdown emphasis or headings.
+_MARKUP = re.compile(
+    r"</?[^\W\d_][\w-]*"
+    r"""(?:\s+[A-Za-z_:][A-Za-z0-9_:.-]*(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s<>"']+))?)*\s*/?>"""
+    r"|\*\*|__|^#{1,6}\s",
+    flags=re.M,
+)
 COPY_RUN = 12
 
 

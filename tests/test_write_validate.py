@@ -145,6 +145,14 @@ def test_markup_the_abstract_lacks_is_removed() -> None:
         parse_translation(answered, "zh-CN", ABSTRACT)
         == "我们提出了一种图像转换方法，保持场景布局。"
     )
+    # Tags named in the answer's own language too (seen in Japanese, before a translation).
+    assert parse_translation(
+        "<日本語> <概要> 本研究では新しい方法を提案します。", "ja", ABSTRACT
+    ) == ("本研究では新しい方法を提案します。")
+    assert (
+        strip_markup("若 a<b 且 b>c，则 a<c。", "if a<b and b>c then a<c")
+        == "若 a<b 且 b>c，则 a<c。"
+    )
     # What the abstract itself has is kept.
     assert strip_markup("使用 <b> 标签", "the <b> tag of HTML") == "使用 <b> 标签"
     summary, takeaways = parse_summary(

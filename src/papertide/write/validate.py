@@ -2,9 +2,10 @@
 
 ``parse_translation`` and ``parse_summary`` return text that always has the same structure (a
 whole translation without markup the abstract lacks; a summary of at most 3 sentences that
-ends with the paper's result, and 3–7 un-numbered takeaways) or raise `InvalidAnswer` saying what is wrong, in words that can be sent
-back to the model for its repair. ``check_writeup`` adds the flags stored with every write-up:
-numbers absent from the abstract, numbers or LaTeX math of the abstract the translation lost.
+ends with the paper's result, and 3–7 un-numbered takeaways) or raise `InvalidAnswer` saying
+what is wrong, in words that can be sent back to the model for its repair. ``check_writeup``
+adds the flags stored with every write-up: numbers absent from the abstract, numbers or LaTeX
+math of the abstract the translation lost.
 """
 
 from __future__ import annotations
@@ -131,8 +132,13 @@ def _load(text: str, shape: type[BaseModel]) -> BaseModel:
         raise InvalidAnswer(f"the JSON has the wrong shape ({problems})") from None
 
 
-# Markup a model may add on its own: HTML/XML tags, Markdown emphasis, headings and fences.
-_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
+# Markup a model may add on its own: HTML/XML tags (also named in the answer's language, as in
+# "<日本語> <概要>" before a translation; with attributes as HTML writes them, so that "a<b 且
+# b>c" is no tag), Markdown emphasis, headings and fences.
+_TAG = re.compile(
+    r"</?[^\W\d_][\w-]*"
+    r"""(?:\s+[A-Za-z_:][A-Za-z0-9_:.-]*(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s<>"']+))?)*\s*/?>"""
+)
 _MARKDOWN = re.compile(r"\*\*|__|^#{1,6}\s+|^```\w*\s*$", flags=re.M)
 
 
