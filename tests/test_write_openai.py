@@ -392,7 +392,9 @@ def test_numbers_absent_from_the_abstract_are_flagged_and_lost_ones_restored(llm
     assert llm.calls == before + 8
 
 
-def test_a_translation_far_too_short_is_translated_sentence_by_sentence(llm: FakeLLM) -> None:
+def test_a_translation_far_too_short_or_long_is_translated_sentence_by_sentence(
+    llm: FakeLLM,
+) -> None:
     # What the local model answered for real abstracts: a title for the paper, or the
     # prompt's glossary echoed; asked again in the same conversation, the same title.
     paper = replace(
@@ -415,6 +417,12 @@ def test_a_translation_far_too_short_is_translated_sentence_by_sentence(llm: Fak
     assert llm.calls == 5
     asked = [llm.received[i].user_text for i in (1, 2, 3)]
     assert "<abstract>\nWe train on 2,048 pairs.\n</abstract>" in asked[1]
+    # So is one that ran on past the abstract's end (seen in Japanese: 3,183 characters for
+    # an abstract of 1,894).
+    llm.then(ok("对称性是视觉世界的基本属性。" * 20), *map(ok, sentences), ok(answer))
+    assert LLMWriter(_backend(llm.url, [])).write(paper, None, "zh-CN").translation == "".join(
+        sentences
+    )
     # A sentence that cannot be translated either: the failure says which, and why.
     llm.then(ok("对齐 = 对齐"), ok(sentences[0]), ok("We train on pairs."))
     with pytest.raises(

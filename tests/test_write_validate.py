@@ -25,6 +25,7 @@ from papertide.write.validate import (
     Draft,
     InvalidAnswer,
     TooFewTakeaways,
+    TooLong,
     TooShort,
     check_draft,
     names_to_keep,
@@ -300,6 +301,16 @@ def test_a_translation_of_the_title_only_is_rejected() -> None:
         parse_translation("DC-Motion：解耦语义和细节的人体运动生成", "zh-CN", abstract)
     full = "文本到动作生成需要合成符合物理规律的真实动态。" * 6
     assert parse_translation(full, "zh-CN", abstract) == full
+
+
+def test_a_translation_that_ran_on_past_the_abstract_is_refused() -> None:
+    abstract = "We propose a method for image translation that keeps the layout. " * 5
+    translation = "我们提出了一种保持布局的图像转换方法。" * 5
+    assert parse_translation(translation, "zh-CN", abstract) == translation
+    with pytest.raises(TooLong, match="ran on past the end of the abstract"):
+        parse_translation(translation * 4, "zh-CN", abstract)
+    # A short sentence translated on its own may take a few names more than it has.
+    assert parse_translation("结果：FID 为 12.5。", "zh-CN", "FID: 12.5.")
 
 
 def test_a_title_written_before_the_translation_is_dropped() -> None:

@@ -34,6 +34,7 @@ from papertide.write.validate import (
     Draft,
     InvalidAnswer,
     TooFewTakeaways,
+    TooLong,
     TooShort,
     check_draft,
     join_sentences,
@@ -129,9 +130,9 @@ class LLMWriter:
 
         try:
             translation = parse(messages, answer)
-        except TooShort as short:
+        except (TooShort, TooLong) as wrong:
             # Asked again in the same conversation, the model wrote the same title again.
-            return self._by_sentence(paper, language, latin, short)
+            return self._by_sentence(paper, language, latin, wrong)
         except InvalidAnswer as first:
             return self._repaired(
                 messages, answer, first, None, parse, language, "translation", latin
@@ -149,10 +150,11 @@ class LLMWriter:
         return parse_translation(answer, language, sentence)
 
     def _by_sentence(
-        self, paper: Paper, language: str, latin: tuple[str, ...] | None, short: TooShort
+        self, paper: Paper, language: str, latin: tuple[str, ...] | None, wrong: InvalidAnswer
     ) -> str:
         """The repair of a translation far too short (a title, or the prompt's glossary,
-        instead of the abstract): every sentence of the abstract translated on its own."""
+        instead of the abstract) or too long (run on past its end): every sentence of the
+        abstract translated on its own."""
         sentences = split_sentences(paper.abstract)
         translated = []
         for index, sentence in enumerate(sentences, 1):
@@ -160,7 +162,7 @@ class LLMWriter:
                 translated.append(self._sentence(paper, sentence, language, latin))
             except InvalidAnswer as problem:
                 raise WriteupFailedError(
-                    f"{short} (translated sentence by sentence, sentence {index} of "
+                    f"{wrong} (translated sentence by sentence, sentence {index} of "
                     f"{len(sentences)}: {problem})"
                 ) from None
         return join_sentences(translated)
