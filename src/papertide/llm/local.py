@@ -109,21 +109,31 @@ def sentence_cut(text: str, content: int, limit: int) -> int | None:
     return content + ends[limit - 1] if len(ends) >= limit else None
 
 
+def _array_strings(text: str, start: int) -> tuple[list[tuple[int, int]], bool]:
+    """Where each whole string of the array of strings whose first string begins at ``start``
+    of a free answer begins and ends (its closing quote), and whether the array closed after
+    them (False while it is being written)."""
+    spans: list[tuple[int, int]] = []
+    position = start
+    while (end := _string_end(text, position)) < len(text):
+        spans.append((position, end))
+        following = _NEXT_ITEM.match(text, end)
+        if following is None:
+            return spans, _ARRAY_END.match(text, end) is not None
+        position = following.end()
+    return spans, False
+
+
 def repeated_item(text: str, start: int) -> tuple[int, list[str]] | None:
     """Where the first string of the array of strings that opens at ``start`` of a free
     answer (after its first quote) begins that repeats an earlier one word for word, and the
     strings before it; None when none does (or the array is cut short)."""
     seen: list[str] = []
-    position = start
-    while (end := _string_end(text, position)) < len(text):
+    for position, end in _array_strings(text, start)[0]:
         item = " ".join(text[position:end].split())
         if item in seen:
             return position, seen
         seen.append(item)
-        following = _NEXT_ITEM.match(text, end)
-        if following is None:
-            return None
-        position = following.end()
     return None
 
 
@@ -131,16 +141,10 @@ def short_array(text: str, start: int, wanted: int) -> tuple[int, list[str]] | N
     """Where the last string ends (its closing quote) of the array of strings that opens at
     ``start`` of a free answer, and the strings, when the array closed with fewer than
     ``wanted`` of them; None otherwise (or while it is being written)."""
-    found: list[str] = []
-    position = start
-    while (end := _string_end(text, position)) < len(text):
-        found.append(text[position:end])
-        following = _NEXT_ITEM.match(text, end)
-        if following is None:
-            closed = _ARRAY_END.match(text, end) is not None
-            return (end, found) if closed and len(found) < wanted else None
-        position = following.end()
-    return None
+    spans, closed = _array_strings(text, start)
+    if not closed or len(spans) >= wanted:
+        return None
+    return spans[-1][1], [text[position:end] for position, end in spans]
 
 
 def least_items(schema: dict[str, Any]) -> int:

@@ -197,12 +197,13 @@ def parse_translation(text: str, language: str, abstract: str) -> str:
     if not translation:
         raise InvalidAnswer("the translation is empty")
     _check_language("translation", translation, language)
-    if len(translation) < _min_translation(abstract, language):
+    shortest, longest = _translation_bounds(abstract, language)
+    if len(translation) < shortest:
         raise TooShort(
             f"the translation has {len(translation)} characters for an abstract of "
             f"{len(abstract)}: translate the WHOLE abstract, every sentence, not the title"
         )
-    if len(translation) > _max_translation(abstract, language):
+    if len(translation) > longest:
         raise TooLong(
             f"the translation has {len(translation)} characters for an abstract of "
             f"{len(abstract)}: it ran on past the end of the abstract"
@@ -262,27 +263,22 @@ def _usable_takeaways(items: list[str], language: str, abstract: str) -> tuple[s
     return tuple(cleaned)
 
 
-def _min_translation(abstract: str, language: str) -> int:
-    """The shortest believable translation: CJK text takes about a third of the characters of
-    its English source; other languages about as many."""
-    share = 0.15 if language.lower().split("-")[0] in ("zh", "ja", "ko") else 0.4
-    return int(len(" ".join(abstract.split())) * share)
-
-
-def _max_translation(abstract: str, language: str) -> int:
-    """The longest believable translation: a translation into Chinese or Japanese takes
-    0.24-0.40 of the English characters (on the 20 evaluation papers and the mock feed; one that
-    ran on in Japanese took 1.68), other languages up to about 1.5; and a sentence translated
-    on its own may take a few names and a full stop more."""
-    share = 1.0 if language.lower().split("-")[0] in ("zh", "ja", "ko") else 2.5
-    return max(200, int(len(" ".join(abstract.split())) * share))
+def _translation_bounds(abstract: str, language: str) -> tuple[int, int]:
+    """The shortest and the longest believable translation of ``abstract``, in characters.
+    Chinese or Japanese takes 0.24-0.40 of the English characters (on the 20 evaluation papers
+    and the mock feed; a title far less, and one that ran on in Japanese 1.68), other
+    languages about as many, up to about 1.5; a sentence translated on its own may take a few
+    names and a full stop more."""
+    low, high = (0.15, 1.0) if language.lower().split("-")[0] in ("zh", "ja", "ko") else (0.4, 2.5)
+    characters = len(" ".join(abstract.split()))
+    return int(characters * low), max(200, int(characters * high))
 
 
 def least_tokens(abstract: str, language: str) -> int:
     """The fewest tokens a translation of ``abstract`` may end at, where a backend can hold
     it to that: a third of the shortest believable translation's characters (a token holds
     one or two Chinese characters, about four Latin letters), more than a title has."""
-    return _min_translation(abstract, language) // 3
+    return _translation_bounds(abstract, language)[0] // 3
 
 
 _NUMBERING = re.compile(

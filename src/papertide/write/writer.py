@@ -131,7 +131,8 @@ class LLMWriter:
         try:
             translation = parse(messages, answer)
         except (TooShort, TooLong) as wrong:
-            # Asked again in the same conversation, the model wrote the same title again.
+            # A title, the glossary echoed or a run-on: asked again in the same conversation,
+            # the model wrote the same title again.
             return self._by_sentence(paper, language, latin, wrong)
         except InvalidAnswer as first:
             return self._repaired(
